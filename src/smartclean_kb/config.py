@@ -1,0 +1,37 @@
+"""Settings declared once: CLI flag > environment variable > default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INDEX_ENV = "SMARTCLEAN_KB_INDEX"
+LOCK_TIMEOUT_ENV = "SMARTCLEAN_KB_LOCK_TIMEOUT"
+
+DEFAULT_INDEX = "index"
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+#: Languages with their own analysed field; anything else is indexed as ``und``.
+LANGUAGES = ("fi", "sv", "en")
+DOC_TYPES = ("page", "blog", "report", "text")
+
+#: Passage size in words (the split aims between these).
+PASSAGE_MIN_WORDS = 40
+PASSAGE_MAX_WORDS = 250
+
+#: Files larger than this are refused rather than read into memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Text beyond this many characters per document is not indexed.
+MAX_DOCUMENT_CHARS = 5_000_000
+
+
+def index_path(value: str | os.PathLike[str] | None = None) -> Path:
+    """The index folder: explicit value, then $SMARTCLEAN_KB_INDEX, then ``index``."""
+    return Path(value or os.environ.get(INDEX_ENV) or DEFAULT_INDEX)
+
+
+def lock_timeout(value: float | None = None) -> float:
+    if value is not None:
+        return value
+    env = os.environ.get(LOCK_TIMEOUT_ENV)
+    return float(env) if env else DEFAULT_LOCK_TIMEOUT

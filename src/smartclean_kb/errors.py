@@ -1,0 +1,57 @@
+"""Typed errors that carry a one-line message and a hint on how to fix the problem."""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base class: every foreseeable failure the user can act on."""
+
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class IndexMissingError(KBError):
+    """There is no index yet, or it holds no documents."""
+
+    exit_code = 3
+    http_status = 503
+
+
+class IndexVersionError(KBError):
+    """The index was built by another analyser or schema version, or is damaged."""
+
+    exit_code = 3
+    http_status = 503
+
+
+class IndexLockedError(KBError):
+    """Another ingest holds the write lock and did not let go in time."""
+
+    exit_code = 4
+    http_status = 503
+
+
+class QueryError(KBError):
+    """The query cannot be searched as written."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class NotFoundError(KBError):
+    """A document id that the index does not hold."""
+
+    exit_code = 1
+    http_status = 404
+
+
+class ExtractError(KBError):
+    """One file could not be read; the ingest goes on with the others."""

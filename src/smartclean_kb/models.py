@@ -1,0 +1,135 @@
+"""The data that flows between the pipeline's steps: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A language guess: ISO 639-1 code (or ``und``) and a calibrated probability."""
+
+    lang: str
+    probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lang": self.lang, "probability": round(self.probability, 4)}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph-sized piece of extracted text, where it sits in the document."""
+
+    text: str
+    headings: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an extractor found in one file, before it is cut into passages."""
+
+    source: str
+    doc_type: str
+    blocks: tuple[Block, ...]
+    title: str = ""
+    description: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+    declared_lang: str = ""
+    translations: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+    pages: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A searchable unit of 40-250 words that never crosses a PDF page."""
+
+    passage_id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    headings: tuple[str, ...] = ()
+    page: int | None = None
+    lang: str = "und"
+    lang_probability: float = 0.0
+
+    @property
+    def heading(self) -> str:
+        return " › ".join(self.headings)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage with everything a citation needs."""
+
+    rank: int
+    score: float
+    passage_id: str
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    highlight: str
+    lang: str
+    lang_probability: float
+    doc_type: str
+    date: str = ""
+    year: int | None = None
+    author: str = ""
+    url: str = ""
+    page: int | None = None
+    heading: str = ""
+    translations: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["translations"] = [{"lang": lang, "url": url} for lang, url in self.translations]
+        data["score"] = round(self.score, 4)
+        data["lang_probability"] = round(self.lang_probability, 4)
+        return data
+
+
+@dataclass
+class FileProblem:
+    """A file that was skipped or failed, with a one-line reason."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: counts, per-file problems, and what changed."""
+
+    documents: int = 0
+    passages: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    by_lang: dict[str, int] = field(default_factory=dict)
+    by_type: dict[str, int] = field(default_factory=dict)
+    skipped: list[FileProblem] = field(default_factory=list)
+    failed: list[FileProblem] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["moved"] = [{"from": a, "to": b} for a, b in self.moved]
+        data["seconds"] = round(self.seconds, 3)
+        data["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+        return data
