@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+#: Around each match in a snippet: control characters that cleaned text never holds.
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Hit:
     source: str
     title: str
     text: str
-    highlight: str
+    snippet: str
     lang: str
     lang_probability: float
     doc_type: str
@@ -89,8 +93,24 @@ class Hit:
     heading: str = ""
     translations: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def highlight(self) -> str:
+        """The snippet as HTML: text escaped, matches in ``<mark>``."""
+        return self.highlight_with("<mark>", "</mark>", escape=True)
+
+    def highlight_with(self, open_mark: str, close_mark: str, *, escape: bool = False) -> str:
+        """The snippet with matches between the given marks (for terminals, Markdown...)."""
+        text = html.escape(self.snippet, quote=False) if escape else self.snippet
+        return text.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+
+    @property
+    def plain_snippet(self) -> str:
+        return self.snippet.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["snippet"] = self.plain_snippet
+        data["highlight"] = self.highlight
         data["translations"] = [{"lang": lang, "url": url} for lang, url in self.translations]
         data["score"] = round(self.score, 4)
         data["lang_probability"] = round(self.lang_probability, 4)
@@ -120,6 +140,7 @@ class IngestReport:
     by_type: dict[str, int] = field(default_factory=dict)
     skipped: list[FileProblem] = field(default_factory=list)
     failed: list[FileProblem] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -1,0 +1,56 @@
+"""Publication dates as ISO strings (YYYY-MM-DD, or YYYY-MM / YYYY when that is all we know)."""
+
+from __future__ import annotations
+
+import re
+
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?")
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d\d)(?!\d)")
+_PDF = re.compile(r"^D?:?((?:19|20)\d\d)(\d\d)?(\d\d)?")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+MONTHS = {
+    # Finnish month names in the nominative and the partitive/genitive forms dates use.
+    "tammikuu": 1, "helmikuu": 2, "maaliskuu": 3, "huhtikuu": 4, "toukokuu": 5, "kesäkuu": 6,
+    "heinäkuu": 7, "elokuu": 8, "syyskuu": 9, "lokakuu": 10, "marraskuu": 11, "joulukuu": 12,
+    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "october": 10,
+}
+_MONTH_NAME = re.compile(
+    r"(?:(\d{1,2})\.?\s+)?(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\w*\s+((?:19|20)\d\d)",
+    re.I,
+)
+
+
+def normalise_date(value: str) -> str:
+    """'2016-05-03T10:00:00+03:00' -> '2016-05-03'; '3.5.2016' -> '2016-05-03'; '' if none."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if m := _ISO.search(value):
+        return "-".join(p for p in m.groups() if p)
+    if m := _DMY.search(value):
+        day, month, year = (int(g) for g in m.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    if m := _PDF.match(value):
+        return "-".join(p for p in m.groups() if p)
+    return ""
+
+
+def find_date(text: str) -> str:
+    """The first date written in running text (title pages): numeric, month name, or a year."""
+    if found := normalise_date(text):
+        return found
+    if m := _MONTH_NAME.search(text):
+        day, month, year = m.group(1), MONTHS[m.group(2).lower()], m.group(3)
+        return f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
+    if m := _YEAR.search(text):
+        return m.group(1)
+    return ""
+
+
+def year_of(date: str) -> int | None:
+    return int(date[:4]) if len(date) >= 4 and date[:4].isdigit() else None

@@ -1,0 +1,69 @@
+"""Turning bytes of text files into str: UTF-8, a declared charset, or windows-1252."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from ..errors import ExtractError
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters mean this is not a text file."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    return controls > max(8, len(head) // 50)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML or XML file declares in its first 4 KB, if Python knows it."""
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "ignore").lower()
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_text(data: bytes, *, html: bool = False) -> tuple[str, list[str]]:
+    """Decode ``data`` and return the text with any warnings about the decoding.
+
+    UTF-8 (with or without BOM) first, then the declared charset, then windows-1252,
+    the usual encoding of Finnish and Swedish files saved without a declaration
+    (a superset of ISO-8859-1 for the letters å, ä and ö).
+    """
+    if looks_binary(data):
+        raise ExtractError("binary content, not a text file")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), []
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    charset = declared_charset(data) if html else None
+    if charset and charset not in ("utf-8", "utf_8"):
+        try:
+            return data.decode(charset), []
+        except UnicodeDecodeError:
+            pass
+    if _mostly_utf8(data):
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        return text, [f"invalid UTF-8 bytes replaced at {bad} place(s), first at byte {first_bad}"]
+    return data.decode("cp1252", errors="replace"), []
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when the file has valid multi-byte UTF-8 sequences, so bad bytes are damage."""
+    multibyte = len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data[:200000]))
+    return multibyte >= 3

@@ -1,0 +1,285 @@
+"""HTML project pages and blog posts: metadata, the article's blocks, never the site chrome."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from ..errors import ExtractError
+from ..models import Block, Document
+from .decode import decode_text
+from .dates import normalise_date
+
+#: Elements that are never content, wherever they are.
+DROP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object",
+    "form", "nav", "aside", "button", "select", "input", "textarea", "dialog", "menu",
+)
+#: Site chrome recognised by its class, id or role.
+CHROME = re.compile(
+    r"cookie|consent|gdpr|banner|breadcrumb|comment|related|share|social|newsletter|"
+    r"subscribe|sidebar|skip-link|menu|navbar|site-header|site-footer|advert|promo|popup|modal",
+    re.I,
+)
+CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+#: Elements whose text is one block; everything else is walked into.
+LEAF_BLOCKS = {"p", "li", "dt", "dd", "figcaption", "pre", "caption", "address", "summary", "tr"}
+BLOG_TYPES = {"blogposting", "article", "newsarticle", "socialmediaposting", "report"}
+SPACE = re.compile(r"\s+")
+
+
+def extract(data: bytes, source: str) -> Document:
+    """Parse an HTML file into a Document (metadata from head, blocks from the article)."""
+    text, _warnings = decode_text(data, html=True)
+    try:
+        soup = BeautifulSoup(text, "lxml")
+    except RecursionError as exc:
+        raise ExtractError("HTML nested too deeply to parse") from exc
+    if soup.find("html") is None and soup.find("body") is None:
+        raise ExtractError("no HTML content")
+    meta = _metadata(soup)
+    try:
+        blocks = _blocks(soup)
+    except RecursionError as exc:
+        raise ExtractError("HTML nested too deeply to parse") from exc
+    title = meta["title"] or next((b.text for b in blocks if b.headings), "")
+    if not blocks:
+        raise ExtractError("no article text found (only site chrome or an empty page)")
+    return Document(
+        source=source,
+        doc_type=meta["doc_type"],
+        blocks=tuple(blocks),
+        title=title,
+        description=meta["description"],
+        author=meta["author"],
+        date=meta["date"],
+        url=meta["url"],
+        declared_lang=meta["lang"],
+        translations=tuple(meta["translations"]),
+        tags=tuple(meta["tags"]),
+    )
+
+
+def _clean(text: str) -> str:
+    return SPACE.sub(" ", text).strip()
+
+
+def _meta_content(soup: BeautifulSoup, *names: str) -> str:
+    for name in names:
+        tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
+        if tag and tag.get("content"):
+            return _clean(str(tag["content"]))
+        tag = soup.find("meta", attrs={"itemprop": name})
+        if tag and tag.get("content"):
+            return _clean(str(tag["content"]))
+    return ""
+
+
+def _json_ld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page, flattened out of lists and @graph."""
+    found: list[dict[str, Any]] = []
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        try:
+            data = json.loads(script.string or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+    return found
+
+
+def _ld_name(value: Any) -> str:
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return _ld_name(value.get("name", ""))
+    if isinstance(value, list):
+        return ", ".join(n for n in (_ld_name(v) for v in value) if n)
+    return ""
+
+
+def _ld_types(item: dict[str, Any]) -> set[str]:
+    kind = item.get("@type", "")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds}
+
+
+def _metadata(soup: BeautifulSoup) -> dict[str, Any]:
+    ld = _json_ld(soup)
+    main_ld = next((i for i in ld if _ld_types(i) & (BLOG_TYPES | {"webpage"})), ld[0] if ld else {})
+    html_tag = soup.find("html")
+    lang = str(html_tag.get("lang", "")) if isinstance(html_tag, Tag) else ""
+    lang = lang or str(main_ld.get("inLanguage", "") or "")
+
+    title = (
+        _meta_content(soup, "og:title")
+        or _ld_name(main_ld.get("headline") or main_ld.get("name"))
+        or _strip_site_name(_clean(soup.title.get_text()) if soup.title else "")
+    )
+    author = (
+        _meta_content(soup, "author", "article:author", "dc.creator", "DC.creator")
+        or _ld_name(main_ld.get("author"))
+        or _byline(soup)
+    )
+    date = normalise_date(
+        _meta_content(soup, "article:published_time", "date", "dc.date", "DC.date",
+                      "dcterms.created", "datePublished")
+        or str(main_ld.get("datePublished") or main_ld.get("dateCreated") or "")
+        or _time_tag(soup)
+    )
+    canonical = soup.find("link", rel="canonical")
+    url = (str(canonical.get("href", "")) if canonical else "") or _meta_content(soup, "og:url")
+    translations = _translations(soup, url, lang)
+    og_type = _meta_content(soup, "og:type").lower()
+    types = set().union(*(_ld_types(i) for i in ld)) if ld else set()
+    is_blog = og_type == "article" or bool(types & BLOG_TYPES) or bool(
+        re.search(r"/(blog|blogi|blogg)/", url)
+    )
+    keywords = _meta_content(soup, "keywords") or _ld_keywords(main_ld)
+    tags = [_clean(a.get_text()) for a in soup.find_all("a", rel="tag")]
+    if not tags and keywords:
+        tags = [k.strip() for k in keywords.split(",") if k.strip()]
+    return {
+        "title": title,
+        "description": _meta_content(soup, "description", "og:description"),
+        "author": author,
+        "date": date,
+        "url": url,
+        "lang": lang.split("-")[0].lower(),
+        "translations": translations,
+        "doc_type": "blog" if is_blog else "page",
+        "tags": tags,
+    }
+
+
+def _ld_keywords(item: dict[str, Any]) -> str:
+    value = item.get("keywords", "")
+    return ", ".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _strip_site_name(title: str) -> str:
+    """'Kalasatama | Smart & Clean' -> 'Kalasatama' (site names follow a separator)."""
+    parts = re.split(r"\s+[|–—-]\s+", title)
+    return parts[0] if len(parts) > 1 and parts[0] else title
+
+
+def _byline(soup: BeautifulSoup) -> str:
+    for selector in ('[itemprop="author"]', 'a[rel="author"]', ".author", ".byline"):
+        tag = soup.select_one(selector)
+        if tag:
+            name = _clean(tag.get_text())
+            if name:
+                return re.sub(r"^(by|kirjoittaja|text|av|teksti)\s*:?\s+", "", name, flags=re.I)
+    return ""
+
+
+def _time_tag(soup: BeautifulSoup) -> str:
+    scope = soup.find("article") or soup.find("main") or soup
+    tag = scope.find("time", attrs={"datetime": True}) if isinstance(scope, Tag) else None
+    return str(tag["datetime"]) if tag else ""
+
+
+def _translations(soup: BeautifulSoup, url: str, lang: str) -> list[tuple[str, str]]:
+    """(lang, url) of the same page in other languages, from hreflang links."""
+    seen: dict[str, str] = {}
+    for link in soup.find_all(["link", "a"], attrs={"hreflang": True}):
+        code = str(link.get("hreflang", "")).split("-")[0].lower()
+        href = str(link.get("href", "")).strip()
+        if not href or code in ("", "x") or href == url or code == lang.split("-")[0].lower():
+            continue
+        seen.setdefault(code, href)
+    return sorted(seen.items())
+
+
+def _is_chrome(tag: Tag) -> bool:
+    if tag.attrs is None:
+        return False
+    if tag.get("aria-hidden") == "true" or tag.has_attr("hidden"):
+        return True
+    if str(tag.get("role", "")).lower() in CHROME_ROLES:
+        return True
+    ident = " ".join([str(tag.get("id", "")), " ".join(tag.get("class", []) or [])])
+    return bool(ident.strip()) and bool(CHROME.search(ident))
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    """The article if there is one, else main, else body: where the content lives."""
+    articles = soup.find_all("article")
+    if articles:
+        return max(articles, key=lambda a: len(a.get_text()))
+    return soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+
+
+def _blocks(soup: BeautifulSoup) -> list[Block]:
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    root = _content_root(soup)
+    for tag in root.find_all(DROP_TAGS):
+        tag.decompose()
+    for tag in root.find_all(["header", "footer"]):
+        if tag.find_parent("article") is None and tag.name != "article":
+            tag.decompose()
+    for tag in [t for t in root.find_all(True) if _is_chrome(t)]:
+        if not tag.decomposed:
+            tag.decompose()
+    return list(_walk(root))
+
+
+def _walk(root: Tag):
+    """Yield blocks in document order without recursion (pages can nest very deeply)."""
+    headings: list[tuple[int, str]] = []
+    pending: list[str] = []
+    stack: list[Any] = [root]
+
+    def flush():
+        text = _clean(" ".join(pending))
+        pending.clear()
+        if text:
+            return Block(text, tuple(h for _, h in headings))
+        return None
+
+    while stack:
+        node = stack.pop()
+        if isinstance(node, NavigableString):
+            if str(node).strip():
+                pending.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name in HEADINGS or name in LEAF_BLOCKS or name in ("blockquote", "table", "br", "div", "section", "ul", "ol"):
+            block = flush()
+            if block:
+                yield block
+        if name in HEADINGS:
+            text = _clean(node.get_text(" "))
+            if text:
+                level = HEADINGS[name]
+                while headings and headings[-1][0] >= level:
+                    headings.pop()
+                headings.append((level, text))
+            continue
+        if name in LEAF_BLOCKS:
+            if name == "tr":
+                cells = [_clean(c.get_text(" ")) for c in node.find_all(["td", "th"])]
+                text = " | ".join(c for c in cells if c)
+            else:
+                text = _clean(node.get_text(" "))
+            if text:
+                yield Block(text, tuple(h for _, h in headings))
+            continue
+        stack.extend(reversed(node.contents))
+    block = flush()
+    if block:
+        yield block

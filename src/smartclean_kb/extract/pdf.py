@@ -1,0 +1,192 @@
+"""PDF reports: text per page (keeping page numbers), metadata from the info dict or title page."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+
+from ..errors import ExtractError
+from ..models import Block, Document
+from .dates import find_date, normalise_date
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.{0,90})$")
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|\s{3,}\d+\s*$")
+_PAGE_NUMBER = re.compile(
+    r"^(?:(?:sivu|sida|page|s\.)\s*)?\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?$", re.I
+)
+_SENTENCE_END = re.compile(r"[.!?:;)\"”]$")
+_AUTHOR_LINE = re.compile(
+    r"^(?:tekijä(?:t)?|laatija(?:t)?|kirjoittaja(?:t)?|författare|upprättad av|author(?:s)?|by|"
+    r"prepared by|toimittaja(?:t)?|redaktör(?:er)?|editor(?:s)?)\s*:?\s+(.+)$",
+    re.I,
+)
+_JOINERS = {"ja", "tai", "sekä", "och", "eller", "samt", "and", "or"}
+
+
+def extract(data: bytes, source: str) -> Document:
+    """Read each page's text with pypdf; a page never shares a block with another page."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    raise ExtractError("encrypted PDF: a password is needed to read it")
+            except (NotImplementedError, PyPdfError) as exc:
+                raise ExtractError(f"encrypted PDF that cannot be opened ({exc})") from exc
+        pages = [_page_lines(page.extract_text() or "") for page in reader.pages]
+        info = reader.metadata or {}
+    except ExtractError:
+        raise
+    except FileNotDecryptedError as exc:
+        raise ExtractError("encrypted PDF: a password is needed to read it") from exc
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, AssertionError, OSError, RecursionError, ZeroDivisionError) as exc:
+        raise ExtractError(f"not a readable PDF ({_one_line(exc)})") from exc
+    if not pages:
+        raise ExtractError("PDF has no pages")
+    if not any(any(line.strip() for line in lines) for lines in pages):
+        raise ExtractError("PDF has no text layer (scanned images?); OCR is not supported")
+
+    pages = _drop_running_lines(pages)
+    blocks: list[Block] = []
+    headings: list[tuple[int, str]] = []
+    for number, lines in enumerate(pages, start=1):
+        for kind, text in _paragraphs(lines):
+            if kind == "heading":
+                level = text.split(" ", 1)[0].count(".") + 1
+                while headings and headings[-1][0] >= level:
+                    headings.pop()
+                headings.append((level, text))
+            else:
+                blocks.append(Block(text, tuple(h for _, h in headings), page=number))
+    if not blocks:
+        raise ExtractError("PDF has no body text")
+
+    title = _info(info, "/Title")
+    author = _info(info, "/Author")
+    date = normalise_date(_info(info, "/CreationDate")) or normalise_date(_info(info, "/ModDate"))
+    first_page = [line for line in pages[0] if line.strip()]
+    if not title:
+        title = _title_from_first_page(first_page)
+    if not author:
+        author = _author_from_first_page(first_page)
+    if not _info(info, "/CreationDate"):
+        date = find_date("\n".join(first_page)) or date
+    return Document(
+        source=source,
+        doc_type="report",
+        blocks=tuple(blocks),
+        title=title,
+        author=author,
+        date=date,
+        pages=len(pages),
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def _info(info, key: str) -> str:
+    try:
+        value = info.get(key)
+    except (PyPdfError, ValueError, TypeError):
+        return ""
+    return " ".join(str(value).split()) if value else ""
+
+
+def _page_lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines()]
+
+
+def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Remove page numbers and running headers/footers (lines repeated on most pages)."""
+    if len(pages) >= 3:
+        edges: Counter[str] = Counter()
+        for lines in pages:
+            content = [line for line in lines if line]
+            for line in set(content[:2] + content[-2:]):
+                edges[re.sub(r"\d+", "#", line)] += 1
+        repeated = {line for line, n in edges.items() if n >= max(3, len(pages) // 2)}
+    else:
+        repeated = set()
+    cleaned = []
+    for lines in pages:
+        keep = []
+        for i, line in enumerate(lines):
+            at_edge = i < 2 or i >= len(lines) - 2
+            if at_edge and (re.sub(r"\d+", "#", line) in repeated or _PAGE_NUMBER.match(line)):
+                continue
+            if _DOT_LEADER.search(line):
+                continue
+            keep.append(line)
+        cleaned.append(keep)
+    return cleaned
+
+
+def _paragraphs(lines: list[str]):
+    """Group a page's lines into ('heading'|'text', str), joining hyphenated line ends."""
+    current: list[str] = []
+
+    def flush():
+        text = _join(current)
+        current.clear()
+        return text
+
+    for index, line in enumerate(lines):
+        if not line:
+            if text := flush():
+                yield "text", text
+            continue
+        if _NUMBERED_HEADING.match(line) and not _SENTENCE_END.search(line) and len(line) < 100:
+            if text := flush():
+                yield "text", text
+            yield "heading", line
+            continue
+        current.append(line)
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if _SENTENCE_END.search(line) and len(line) < 60 and following[:1].isupper():
+            if text := flush():
+                yield "text", text
+    if text := flush():
+        yield "text", text
+
+
+def _join(lines: list[str]) -> str:
+    out = ""
+    for line in lines:
+        if not out:
+            out = line
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+            hyphenated_compound = line.split(" ", 1)[0] in _JOINERS
+            out = f"{out} {line}" if hyphenated_compound else out[:-1] + line
+        else:
+            out = out + " " + line
+    return out.strip()
+
+
+def _title_from_first_page(lines: list[str]) -> str:
+    """The first lines of the title page, up to the first line that looks like metadata."""
+    title: list[str] = []
+    for line in lines[:6]:
+        if _AUTHOR_LINE.match(line) or find_date(line) or len(" ".join(title + [line])) > 160:
+            break
+        title.append(line)
+        if len(title) == 2:
+            break
+    return " ".join(title)
+
+
+def _author_from_first_page(lines: list[str]) -> str:
+    for line in lines[:25]:
+        if m := _AUTHOR_LINE.match(line):
+            return m.group(1).strip()
+    return ""

@@ -1,0 +1,285 @@
+"""The Whoosh index on disk: schema, generations, the writer lock and version checks.
+
+Whoosh's multi-file commits are not crash-safe on their own, so an index folder holds
+*generations*: every ingest that changes anything writes a new generation (hard links
+to the previous one's immutable segment files, then a Whoosh commit), and only when
+that is complete and synced does it replace the ``CURRENT`` pointer with an atomic
+rename. A killed ingest leaves the last committed generation as it was.
+
+    index/
+      CURRENT            name of the live generation
+      .lock              held by the one writer
+      gen-000007/        Whoosh files + manifest.json + meta.json
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+
+from . import analysis
+from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
+
+#: Bump when the stored fields or their meaning change.
+SCHEMA_VERSION = "3"
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+MANIFEST = "manifest.json"
+META = "meta.json"
+_GEN = re.compile(r"^gen-(\d{6})$")
+
+
+def build_schema() -> Schema:
+    """Stored fields for citations plus one analysed text field per entry of TEXT_FIELDS."""
+    fields: dict[str, Any] = dict(
+        passage_id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True),
+        ordinal=NUMERIC(stored=True, sortable=True),
+        source=ID(stored=True),
+        relpath=STORED(),
+        title=STORED(),
+        url=ID(stored=True),
+        doc_type=ID(stored=True, sortable=True),
+        date=STORED(),
+        year=ID(stored=True, sortable=True),
+        author=STORED(),
+        lang=ID(stored=True, sortable=True),
+        lang_prob=STORED(),
+        doc_lang=STORED(),
+        doc_langs=STORED(),
+        page=STORED(),
+        heading=STORED(),
+        text=STORED(),
+        translations=STORED(),
+        description=STORED(),
+        pages=STORED(),
+    )
+    for field in analysis.TEXT_FIELDS:
+        fields[field.name] = TEXT(analyzer=analysis.analyzer_for(field.analyzer), phrase=True)
+    return Schema(**fields)
+
+
+def expected_meta() -> dict[str, str]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "analyser_version": analysis.ANALYSER_VERSION,
+        "analyser_backend": analysis.backend(),
+    }
+
+
+@dataclass
+class Generation:
+    """One complete, committed Whoosh index with its manifest of ingested files."""
+
+    path: Path
+    meta: dict[str, Any]
+    manifest: dict[str, dict[str, Any]]
+
+    def open(self):
+        try:
+            return whoosh_index.open_dir(str(self.path))
+        except Exception as exc:  # Whoosh raises many types for damaged or foreign files.
+            raise IndexVersionError(
+                f"index at {self.path.parent} is damaged or unreadable ({type(exc).__name__})",
+                f"rebuild it: smartclean-kb ingest --rebuild --index {self.path.parent} PATH...",
+            ) from exc
+
+
+class IndexStore:
+    """The index folder: finds the live generation, creates new ones, holds the lock."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def exists(self) -> bool:
+        return (self.root / CURRENT_FILE).is_file()
+
+    def current_name(self) -> str | None:
+        try:
+            name = (self.root / CURRENT_FILE).read_text(encoding="ascii").strip()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexVersionError(
+                f"index at {self.root} is damaged: cannot read {CURRENT_FILE} ({exc.__class__.__name__})",
+                f"rebuild it: smartclean-kb ingest --rebuild --index {self.root} PATH...",
+            ) from exc
+        return name if _GEN.match(name) else None
+
+    def current(self, *, check_version: bool = True) -> Generation:
+        """The live generation; a clear error when there is none or it is from another version."""
+        name = self.current_name()
+        if name is None:
+            raise IndexMissingError(
+                f"no index at {self.root}",
+                f"create it: smartclean-kb ingest --index {self.root} corpus",
+            )
+        path = self.root / name
+        meta = _read_json(path / META)
+        manifest = _read_json(path / MANIFEST)
+        if meta is None or manifest is None:
+            raise IndexVersionError(
+                f"index at {self.root} is damaged: {name} is incomplete",
+                f"rebuild it: smartclean-kb ingest --rebuild --index {self.root} PATH...",
+            )
+        if check_version:
+            check_compatible(meta, self.root)
+        return Generation(path, meta, manifest)
+
+    def generations(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.iterdir() if _GEN.match(p.name) and p.is_dir())
+
+    def new_generation(self, base: Generation | None) -> Path:
+        """A fresh generation folder, seeded with hard links to the base's files."""
+        numbers = [int(_GEN.match(p.name).group(1)) for p in self.generations()]
+        path = self.root / f"gen-{(max(numbers, default=0) + 1):06d}"
+        path.mkdir(parents=True)
+        if base is not None:
+            for item in base.path.iterdir():
+                if item.name in (MANIFEST, META) or item.name.endswith("LOCK") or not item.is_file():
+                    continue
+                try:
+                    os.link(item, path / item.name)
+                except OSError:
+                    shutil.copy2(item, path / item.name)
+        return path
+
+    def publish(self, path: Path, manifest: dict[str, Any], meta: dict[str, Any]) -> None:
+        """Make a finished generation live: sync its files, then switch CURRENT atomically."""
+        _write_json(path / MANIFEST, manifest)
+        _write_json(path / META, meta)
+        for item in path.iterdir():
+            if item.is_file():
+                _fsync_file(item)
+        _fsync_dir(path)
+        tmp = self.root / f"{CURRENT_FILE}.tmp"
+        with open(tmp, "w", encoding="ascii") as handle:
+            handle.write(path.name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.root / CURRENT_FILE)
+        _fsync_dir(self.root)
+
+    def collect_garbage(self, keep: int = 2) -> None:
+        """Remove unfinished generations and all but the newest ``keep`` live ones.
+
+        The previous generation stays so a reader that opened it just before the switch
+        can finish its search.
+        """
+        live = self.current_name()
+        gens = self.generations()
+        if live is None:
+            return
+        live_number = int(_GEN.match(live).group(1))
+        older = [p for p in gens if int(_GEN.match(p.name).group(1)) < live_number]
+        newer = [p for p in gens if int(_GEN.match(p.name).group(1)) > live_number]
+        for path in newer + older[: max(0, len(older) - (keep - 1))]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    @contextmanager
+    def write_lock(
+        self, timeout: float, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the one-writer lock, waiting up to ``timeout`` seconds for another ingest."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = open(self.root / LOCK_FILE, "a+")
+        try:
+            deadline = time.monotonic() + timeout
+            told = False
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexLockedError(
+                            f"another ingest is writing to {self.root} (waited {timeout:g} s)",
+                            "wait for it to finish, or raise --lock-timeout",
+                        ) from None
+                    if not told and on_wait is not None:
+                        on_wait(f"waiting for another ingest to finish writing {self.root} "
+                                f"(up to {timeout:g} s)...")
+                        told = True
+                    time.sleep(0.1)
+            yield
+        finally:
+            handle.close()
+
+
+def check_compatible(meta: dict[str, Any], root: Path) -> None:
+    """Refuse an index built by another schema or analyser version, with the fix."""
+    want = expected_meta()
+    for key in ("schema_version", "analyser_version"):
+        if str(meta.get(key)) != want[key]:
+            raise IndexVersionError(
+                f"index at {root} was built with {key.replace('_', ' ')} {meta.get(key)}, "
+                f"this smartclean-kb uses {want[key]}",
+                f"re-ingest: smartclean-kb ingest --rebuild --index {root} PATH...",
+            )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def create_whoosh_index(path: Path):
+    """A new, empty Whoosh index in ``path`` with the current schema."""
+    return FileStorage(str(path)).create_index(build_schema())
+
+
+def open_for_writing(path: Path, fresh: bool):
+    """The Whoosh index in a new generation folder, created when there is no base."""
+    if fresh:
+        return create_whoosh_index(path)
+    try:
+        return whoosh_index.open_dir(str(path))
+    except Exception as exc:
+        raise KBError(f"cannot open the new generation {path} ({type(exc).__name__})") from exc

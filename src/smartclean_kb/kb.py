@@ -1,0 +1,474 @@
+"""KnowledgeBase: the one facade the CLI, the web app, tests and benchmarks call."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+
+from . import analysis, config
+from .errors import ExtractError, IndexMissingError, KBError, NotFoundError
+from .extract import extract_bytes, extractor_for
+from .extract.dates import year_of
+from .index import Generation, IndexStore, expected_meta, open_for_writing
+from .language import detect_passages
+from .models import Detection, Document, FileProblem, IngestReport, Passage
+from .passages import document_id, split_passages
+from .search import SearchResults, highlight, run_search, query_terms, parse, clean_query
+
+#: Called as progress(done, total, path) while files are processed.
+Progress = Callable[[int, int, str], None]
+IGNORE_FILE = ".kbignore"
+#: Files per worker batch when extraction runs in parallel.
+PARALLEL_MIN_FILES = 24
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found under an ingest root: its key (absolute path) and how to show it."""
+
+    key: str
+    source: str
+    relpath: str
+
+
+@dataclass
+class Processed:
+    """One file after extract -> passages -> language, ready for the index writer."""
+
+    file: SourceFile
+    digest: str
+    document: Document | None = None
+    passages: list[Passage] = field(default_factory=list)
+    doc_lang: Detection | None = None
+    doc_langs: tuple[str, ...] = ()
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class DocumentView:
+    """A whole document: metadata, its passages in order, and its translations."""
+
+    doc_id: str
+    source: str
+    title: str
+    doc_type: str
+    url: str
+    author: str
+    date: str
+    lang: str
+    langs: tuple[str, ...]
+    description: str
+    pages: int | None
+    passages: list[dict[str, Any]]
+    translations: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+class KnowledgeBase:
+    """An index folder you can ingest files into and search.
+
+    >>> kb = KnowledgeBase("index")
+    >>> kb.ingest(["corpus"]).documents   # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *,
+                 lock_timeout: float | None = None, jobs: int | None = None) -> None:
+        self.path = config.index_path(path)
+        self.store = IndexStore(self.path)
+        self.lock_timeout = config.lock_timeout(lock_timeout)
+        self.jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+        self._gen_name: str | None = None
+        self._generation: Generation | None = None
+        self._index = None
+        self._searcher = None
+
+    # -- reading -----------------------------------------------------------------
+
+    def _open(self):
+        """The searcher of the live generation, reopened when an ingest has switched it."""
+        name = self.store.current_name()
+        if name is None:
+            raise IndexMissingError(
+                f"no index at {self.path}",
+                f"create it: smartclean-kb ingest --index {self.path} corpus",
+            )
+        if name != self._gen_name or self._searcher is None:
+            generation = self.store.current()
+            index = generation.open()
+            if self._searcher is not None:
+                self._searcher.close()
+            self._generation, self._index = generation, index
+            self._searcher = index.searcher()
+            self._gen_name = name
+        return self._searcher
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = self._index = self._generation = self._gen_name = None
+
+    def __enter__(self) -> "KnowledgeBase":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def search(self, query: str, limit: int = 10, *, lang: str | None = None,
+               doc_type: str | None = None, year: int | str | None = None, page: int = 1,
+               facets: bool = False, explain: bool = False) -> SearchResults:
+        """Ranked passages for ``query``; filters narrow by language, type and year."""
+        searcher = self._open()
+        if searcher.doc_count() == 0:
+            raise IndexMissingError(f"the index at {self.path} holds no documents",
+                                    f"add some: smartclean-kb ingest --index {self.path} corpus")
+        return run_search(searcher, query, limit=limit, page=page, lang=lang,
+                          doc_type=doc_type, year=year, facets=facets, explain=explain)
+
+    def get(self, doc_id: str, query: str | None = None) -> DocumentView:
+        """A document with all its passages in order (matches of ``query`` marked)."""
+        searcher = self._open()
+        results = searcher.search(wq.Term("doc_id", doc_id), limit=None, sortedby="ordinal")
+        stored = [hit.fields() for hit in results]
+        if not stored:
+            raise NotFoundError(f"no document with id {doc_id!r}")
+        terms: dict[str, set[str]] = {}
+        if query:
+            text = clean_query(query)
+            terms = query_terms(parse(searcher.schema, text, Detection("und", 0.0)), searcher) if text else {}
+        first = stored[0]
+        passages = []
+        for p in stored:
+            marked = highlight(p["text"], p.get("lang", "und"), terms, searcher.schema, words=None)
+            passages.append({
+                "passage_id": p["passage_id"], "ordinal": p["ordinal"], "text": p["text"],
+                "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
+                "page": p.get("page"), "heading": p.get("heading", ""),
+                "matched": "\x02" in marked,
+            })
+        translations = []
+        for lang, url in first.get("translations") or ():
+            other = searcher.document(url=url)
+            translations.append({
+                "lang": lang, "url": url,
+                "doc_id": other["doc_id"] if other else None,
+                "title": other["title"] if other else None,
+            })
+        return DocumentView(
+            doc_id=doc_id, source=first.get("source", ""), title=first.get("title", ""),
+            doc_type=first.get("doc_type", ""), url=first.get("url", ""),
+            author=first.get("author", ""), date=first.get("date", ""),
+            lang=first.get("doc_lang", ""), langs=tuple(first.get("doc_langs") or ()),
+            description=first.get("description", ""), pages=first.get("pages"),
+            passages=passages, translations=translations,
+        )
+
+    def stats(self) -> dict[str, Any]:
+        """What the index holds and which analyser built it."""
+        generation = self.store.current()
+        manifest = generation.manifest
+        by_lang: Counter[str] = Counter()
+        by_type: Counter[str] = Counter()
+        passages = 0
+        for entry in manifest.values():
+            by_type[entry["doc_type"]] += 1
+            passages += entry["passages"]
+            by_lang.update(entry["langs"])
+        size = sum(p.stat().st_size for p in generation.path.iterdir() if p.is_file())
+        return {
+            "index": str(self.path),
+            "generation": generation.path.name,
+            "documents": len(manifest),
+            "passages": passages,
+            "by_lang": dict(sorted(by_lang.items())),
+            "by_type": dict(sorted(by_type.items())),
+            "bytes": size,
+            **generation.meta,
+        }
+
+    # -- writing -----------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool = False,
+               delete: bool = True, progress: Progress | None = None,
+               on_wait: Callable[[str], None] | None = None) -> IngestReport:
+        """Add, update and remove documents so the index matches the files under ``paths``.
+
+        Only files whose content changed are processed again; files gone from a folder
+        that is ingested again are removed (unless ``delete`` is False). One bad file is
+        reported and never stops the others; nothing is visible to searches until the
+        whole ingest has committed.
+        """
+        started = time.perf_counter()
+        report = IngestReport()
+        roots = [Path(p) for p in paths]
+        files = list(self._walk(roots, report))
+        with self.store.write_lock(self.lock_timeout, on_wait):
+            base = None
+            if self.store.exists() and not rebuild:
+                base = self.store.current()
+            manifest: dict[str, dict[str, Any]] = dict(base.manifest) if base else {}
+            todo, digests = self._plan(files, manifest, report)
+            root_keys = [os.path.abspath(r) for r in roots]
+            seen = {f.key for f in files}
+            gone = [] if not delete else [
+                key for key in manifest
+                if key not in seen and any(_under(key, r) for r in root_keys)
+            ]
+            gone_by_digest = {manifest[k]["hash"]: k for k in gone}
+            if not todo and not gone and base is not None:
+                self._totals(report, manifest)
+                report.seconds = time.perf_counter() - started
+                return report
+            path = self.store.new_generation(base)
+            index = open_for_writing(path, fresh=base is None)
+            writer = index.writer(limitmb=256)
+            try:
+                timings: Counter[str] = Counter()
+                for done, item in enumerate(self._process(todo, digests, timings), start=1):
+                    if progress:
+                        progress(done, len(todo), item.file.source)
+                    old = manifest.get(item.file.key)
+                    if item.error:
+                        report.failed.append(FileProblem(item.file.source, item.error))
+                        continue
+                    for warning in item.warnings:
+                        report.warnings.append(FileProblem(item.file.source, warning))
+                    t = time.perf_counter()
+                    if old is not None:
+                        writer.delete_by_term("doc_id", old["doc_id"])
+                        report.updated.append(item.file.source)
+                    elif item.digest in gone_by_digest:
+                        moved_from = gone_by_digest.pop(item.digest)
+                        writer.delete_by_term("doc_id", manifest[moved_from]["doc_id"])
+                        report.moved.append((manifest[moved_from]["source"], item.file.source))
+                        gone.remove(moved_from)
+                        del manifest[moved_from]
+                    else:
+                        report.added.append(item.file.source)
+                    manifest[item.file.key] = self._add(writer, item)
+                    timings["index"] += time.perf_counter() - t
+                for key in gone:
+                    writer.delete_by_term("doc_id", manifest[key]["doc_id"])
+                    report.removed.append(manifest.pop(key)["source"])
+                t = time.perf_counter()
+                writer.commit()
+                timings["commit"] += time.perf_counter() - t
+            except BaseException:
+                writer.cancel()
+                raise
+            meta = {**expected_meta(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            self.store.publish(path, manifest, meta)
+            self.store.collect_garbage()
+            report.timings = dict(timings)
+        self._totals(report, manifest)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _walk(self, roots: list[Path], report: IngestReport) -> Iterator[SourceFile]:
+        """Every indexable file under the roots, sorted, symlink loops and dotfiles skipped."""
+        for root in roots:
+            if not os.path.lexists(root):
+                report.failed.append(FileProblem(str(root), "no such file or directory"))
+                continue
+            if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
+                yield from self._one(root, root.parent, report)
+                continue
+            for dirpath, dirnames, filenames in os.walk(root, onerror=None):
+                ignored = _ignore_patterns(Path(dirpath))
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                                     and not os.path.islink(os.path.join(dirpath, d)))
+                for name in sorted(filenames):
+                    if name.startswith(".") or any(Path(name).match(p) for p in ignored):
+                        continue
+                    yield from self._one(Path(dirpath) / name, root, report)
+
+    def _one(self, path: Path, root: Path, report: IngestReport) -> Iterator[SourceFile]:
+        source = os.path.normpath(str(path))
+        if extractor_for(path) is None:
+            report.skipped.append(FileProblem(source, f"unsupported file type {path.suffix or '(none)'}"))
+            return
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            reason = "symlink loop" if exc.errno == 40 else (exc.strerror or str(exc)).lower()
+            report.failed.append(FileProblem(source, reason))
+            return
+        if not stat.S_ISREG(mode):
+            report.skipped.append(FileProblem(source, "not a regular file"))
+            return
+        relpath = os.path.relpath(path, root) if root != path else path.name
+        yield SourceFile(os.path.abspath(path), source, relpath)
+
+    def _plan(self, files: list[SourceFile], manifest: dict[str, dict[str, Any]],
+              report: IngestReport) -> tuple[list[SourceFile], dict[str, str]]:
+        """Hash every file; keep the new and changed ones, count the unchanged."""
+        todo: list[SourceFile] = []
+        digests: dict[str, str] = {}
+        for f in files:
+            try:
+                digest = _hash_file(f.key)
+            except OSError as exc:
+                report.failed.append(FileProblem(f.source, _os_reason(exc)))
+                continue
+            except ExtractError as exc:
+                report.failed.append(FileProblem(f.source, exc.message))
+                continue
+            old = manifest.get(f.key)
+            if old is not None and old["hash"] == digest:
+                report.unchanged += 1
+                continue
+            digests[f.key] = digest
+            todo.append(f)
+        return todo, digests
+
+    def _process(self, todo: list[SourceFile], digests: dict[str, str],
+                 timings: Counter[str]) -> Iterator[Processed]:
+        """Extract, split and detect, in worker processes when there is enough to do."""
+        jobs = [(f, digests[f.key]) for f in todo]
+        if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_FILES:
+            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                for item, spent in pool.map(_process_file, jobs, chunksize=4):
+                    timings.update(spent)
+                    yield item
+        else:
+            for job in jobs:
+                item, spent = _process_file(job)
+                timings.update(spent)
+                yield item
+
+    def _add(self, writer, item: Processed) -> dict[str, Any]:
+        doc = item.document
+        assert doc is not None
+        doc_id = item.passages[0].doc_id
+        translations = [list(t) for t in doc.translations]
+        prefix = doc.title
+        langs: Counter[str] = Counter()
+        for p in item.passages:
+            langs[p.lang] += 1
+            indexed = "\n".join(x for x in (prefix, p.heading, p.text) if x)
+            fields = {
+                f.name: indexed for f in analysis.TEXT_FIELDS
+                if "*" in f.langs or p.lang in f.langs
+            }
+            writer.add_document(
+                passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
+                source=item.file.source, relpath=item.file.relpath, title=doc.title,
+                url=doc.url or None, doc_type=doc.doc_type, date=doc.date,
+                year=str(year_of(doc.date) or "") or None, author=doc.author,
+                lang=p.lang, lang_prob=round(p.lang_probability, 4),
+                doc_lang=item.doc_lang.lang if item.doc_lang else "und",
+                doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,
+                translations=translations, description=doc.description, pages=doc.pages,
+                **fields,
+            )
+        return {
+            "hash": item.digest, "doc_id": doc_id, "source": item.file.source,
+            "relpath": item.file.relpath, "doc_type": doc.doc_type, "title": doc.title,
+            "passages": len(item.passages), "langs": dict(langs),
+        }
+
+    @staticmethod
+    def _totals(report: IngestReport, manifest: dict[str, dict[str, Any]]) -> None:
+        by_lang: Counter[str] = Counter()
+        by_type: Counter[str] = Counter()
+        for entry in manifest.values():
+            by_type[entry["doc_type"]] += 1
+            by_lang.update(entry["langs"])
+        report.documents = len(manifest)
+        report.passages = sum(e["passages"] for e in manifest.values())
+        report.by_lang = dict(sorted(by_lang.items()))
+        report.by_type = dict(sorted(by_type.items()))
+
+
+def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detection, tuple[str, ...]]:
+    """passages -> language: split a document and give each passage its language."""
+    passages = split_passages(doc, doc_id)
+    doc_det, dets = detect_passages([p.text for p in passages], doc.text)
+    if doc_det.lang == "und" and doc.declared_lang:
+        doc_det = Detection(doc.declared_lang, 0.5)
+        dets = [doc_det if d.lang == "und" else d for d in dets]
+    passages = [
+        Passage(p.passage_id, p.doc_id, p.ordinal, p.text, p.headings, p.page, d.lang, d.probability)
+        for p, d in zip(passages, dets)
+    ]
+    langs = tuple(sorted({p.lang for p in passages if p.lang != "und"}))
+    return passages, doc_det, langs
+
+
+def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, float]]:
+    """extract -> passages -> language for one file; errors become a one-line reason."""
+    file, digest = job
+    spent: dict[str, float] = {}
+    t = time.perf_counter()
+    try:
+        data = _read_file(file.key)
+        doc = extract_bytes(data, file.source)
+    except ExtractError as exc:
+        return Processed(file, digest, error=exc.message), spent
+    except OSError as exc:
+        return Processed(file, digest, error=_os_reason(exc)), spent
+    except MemoryError:
+        return Processed(file, digest, error="too large to process in memory"), spent
+    except RecursionError:
+        return Processed(file, digest, error="nested too deeply to parse"), spent
+    spent["extract"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if sum(len(b.text) for b in doc.blocks) > config.MAX_DOCUMENT_CHARS:
+        return Processed(file, digest, error=f"more than {config.MAX_DOCUMENT_CHARS:,} characters of text"), spent
+    passages, doc_det, langs = process_document(doc, document_id(file.key))
+    spent["passages+language"] = time.perf_counter() - t
+    if not passages:
+        return Processed(file, digest, error="no text to index"), spent
+    return Processed(file, digest, doc, passages, doc_det, langs), spent
+
+
+def _read_file(path: str) -> bytes:
+    size = os.path.getsize(path)
+    if size > config.MAX_FILE_BYTES:
+        raise ExtractError(f"file is {size / 2**20:.0f} MB; the limit is {config.MAX_FILE_BYTES // 2**20} MB")
+    with open(path, "rb") as handle:
+        return handle.read(config.MAX_FILE_BYTES + 1)
+
+
+def _hash_file(path: str) -> str:
+    size = os.path.getsize(path)
+    if size > config.MAX_FILE_BYTES:
+        raise ExtractError(f"file is {size / 2**20:.0f} MB; the limit is {config.MAX_FILE_BYTES // 2**20} MB")
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == 40:
+        return "symlink loop"
+    if isinstance(exc, PermissionError):
+        return "permission denied (file is not readable)"
+    return (exc.strerror or str(exc)).lower()
+
+
+def _under(key: str, root: str) -> bool:
+    return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _ignore_patterns(folder: Path) -> list[str]:
+    """Glob patterns from a folder's .kbignore (one per line, # comments)."""
+    try:
+        lines = (folder / IGNORE_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]

@@ -1,0 +1,337 @@
+"""Query parsing across the language fields, filters, facets, highlighting and ranking.
+
+The query is parsed once per analysed field, each with that field's own analyser, so a
+query needs no language guess to find its passages; the detected language of the query
+only weights the fields of that language up.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from typing import Any
+
+from whoosh import qparser, query as wq
+from whoosh.searching import Searcher
+
+from . import analysis
+from .errors import QueryError
+from .extract.dates import year_of
+from .language import detect_language
+from .models import MARK_CLOSE, MARK_OPEN, Detection, Hit
+
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 64
+#: Factor for the fields of the query's detected language (weights, never excludes).
+QUERY_LANG_BOOST = 1.5
+#: OR grouping with a bonus for passages that match more of the query's words.
+GROUP = qparser.OrGroup.factory(0.9)
+SNIPPET_WORDS = 40
+FACETS = ("lang", "doc_type", "year")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class SearchResults(list):
+    """Hits (a list) plus what a results page shows around them."""
+
+    def __init__(self, *, query: str = "", page: int = 1, per_page: int = 10,
+                 query_lang: Detection | None = None) -> None:
+        super().__init__()
+        self.query = query
+        self.page = page
+        self.per_page = per_page
+        self.query_lang = query_lang or Detection("und", 0.0)
+        self.total = 0
+        self.suggestion: str | None = None
+        self.facets: dict[str, dict[str, int]] = {}
+        self.seconds = 0.0
+        self.explain: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "query": self.query,
+            "query_lang": self.query_lang.to_dict(),
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "seconds": round(self.seconds, 4),
+            "suggestion": self.suggestion,
+            "facets": self.facets,
+            "hits": [hit.to_dict() for hit in self],
+        }
+        if self.explain is not None:
+            data["explain"] = self.explain
+        return data
+
+
+def clean_query(text: str) -> str:
+    """Drop control characters and normalise; refuse what cannot be a query."""
+    if not isinstance(text, str):
+        raise QueryError("the query must be text")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text)).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}",
+            "search for fewer words",
+        )
+    return text
+
+
+def field_boosts(query_lang: Detection) -> dict[str, float]:
+    """Each field's weight, raised for the fields of the query's language when it is clear."""
+    boosts = {}
+    for f in analysis.TEXT_FIELDS:
+        boost = f.boost
+        if query_lang.probability >= 0.5 and query_lang.lang in f.langs:
+            boost *= QUERY_LANG_BOOST
+        boosts[f.name] = boost
+    return boosts
+
+
+def parse(schema, text: str, query_lang: Detection) -> wq.Query:
+    """Parse the user's query (words, "phrases", AND/OR/NOT, prefix*) over every text field."""
+    boosts = field_boosts(query_lang)
+    parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=GROUP)
+    parser.remove_plugin_class(qparser.FieldsPlugin)
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    try:
+        parsed = parser.parse(text)
+    except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
+        raise QueryError(f"cannot parse the query ({type(exc).__name__})",
+                         'check quotes and operators, or search plain words') from exc
+    if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
+        raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
+    return parsed
+
+
+def build_filter(lang: str | None, doc_type: str | None, year: int | str | None) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    if lang:
+        parts.append(wq.Term("lang", lang))
+    if doc_type:
+        parts.append(wq.Term("doc_type", doc_type))
+    if year:
+        parts.append(wq.Term("year", str(year)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def run_search(
+    searcher: Searcher,
+    text: str,
+    *,
+    limit: int = 10,
+    page: int = 1,
+    lang: str | None = None,
+    doc_type: str | None = None,
+    year: int | str | None = None,
+    facets: bool = False,
+    explain: bool = False,
+
+) -> SearchResults:
+    """Search one index generation and build the hits with their highlights."""
+    started = time.perf_counter()
+    text = clean_query(text)
+    if limit < 1 or page < 1:
+        raise QueryError("limit and page must be positive numbers")
+    query_lang = detect_language(text) if text else Detection("und", 0.0)
+    out = SearchResults(page=page, per_page=limit, query=text, query_lang=query_lang)
+    if not text:
+        out.seconds = time.perf_counter() - started
+        return out
+    parsed = parse(searcher.schema, text, query_lang)
+    if parsed is wq.NullQuery:
+        out.seconds = time.perf_counter() - started
+        if explain:
+            out.explain = explain_query(text, parsed, query_lang)
+        return out
+    flt = build_filter(lang, doc_type, year)
+    results = searcher.search_page(parsed, page, pagelen=limit, filter=flt)
+    out.total = results.total
+    terms = query_terms(parsed, searcher)
+    hits = sorted(((hit.score, hit.fields()) for hit in results),
+                  key=lambda pair: (-pair[0], pair[1]["passage_id"]))
+    for rank, (score, stored) in enumerate(hits, start=(page - 1) * limit + 1):
+        out.append(make_hit(rank, score, stored, terms, searcher.schema))
+    if facets:
+        out.facets = facet_counts(searcher, parsed, lang, doc_type, year)
+    if out.total < 3:
+        out.suggestion = suggest(searcher, text)
+    if explain:
+        out.explain = explain_query(text, parsed, query_lang)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def make_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]],
+             schema) -> Hit:
+    text = stored.get("text", "")
+    snippet = highlight(text, stored.get("lang", "und"), terms, schema)
+    translations = tuple(tuple(t) for t in stored.get("translations") or ())
+    return Hit(
+        rank=rank,
+        score=float(score),
+        passage_id=stored["passage_id"],
+        doc_id=stored["doc_id"],
+        source=stored.get("source", ""),
+        title=stored.get("title", ""),
+        text=text,
+        snippet=snippet,
+        lang=stored.get("lang", "und"),
+        lang_probability=float(stored.get("lang_prob") or 0.0),
+        doc_type=stored.get("doc_type", ""),
+        date=stored.get("date", ""),
+        year=year_of(stored.get("date", "")),
+        author=stored.get("author", ""),
+        url=stored.get("url", ""),
+        page=stored.get("page"),
+        heading=stored.get("heading", ""),
+        translations=translations,
+    )
+
+
+def query_terms(parsed: wq.Query, searcher: Searcher) -> dict[str, set[str]]:
+    """The index terms each field's part of the query matches, prefixes and wildcards expanded."""
+    terms: dict[str, set[str]] = {}
+    reader = searcher.reader()
+    for leaf in parsed.leaves():
+        if isinstance(leaf, wq.MultiTerm):
+            try:
+                expanded = [(leaf.field(), t) for t in leaf._btexts(reader)]
+            except Exception:  # An odd wildcard that cannot expand marks nothing.
+                expanded = []
+        else:
+            expanded = list(leaf.all_terms(phrases=True))
+        for fieldname, value in expanded:
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            terms.setdefault(fieldname, set()).add(value)
+    return terms
+
+
+def highlight(text: str, lang: str, terms: dict[str, set[str]], schema,
+              words: int | None = SNIPPET_WORDS) -> str:
+    """A snippet of ``text`` around the best cluster of matches, matches between marks.
+
+    The marks are the control characters STX/ETX, which never occur in cleaned text, so
+    each front end can turn them into its own markup after escaping the rest. With
+    ``words=None`` the whole text is kept (the document view).
+    """
+    spans: list[tuple[int, int]] = []
+    for f in analysis.TEXT_FIELDS:
+        wanted = terms.get(f.name)
+        if not wanted or not ("*" in f.langs or lang in f.langs):
+            continue
+        analyzer = schema[f.name].analyzer
+        for token in analyzer(text, chars=True, mode="index"):
+            if token.text in wanted:
+                spans.append((token.startchar, token.endchar))
+    spans = _merge(spans, text)
+    start, end = (0, len(text)) if words is None else _window(text, spans, words)
+    pieces = []
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        pieces.append(text[cursor:s])
+        pieces.append(MARK_OPEN + text[s:e] + MARK_CLOSE)
+        cursor = e
+    pieces.append(text[cursor:end])
+    snippet = "".join(pieces).replace("\n", " ")
+    return ("… " if start > 0 else "") + snippet.strip() + (" …" if end < len(text) else "")
+
+
+def _merge(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Overlapping spans, and matches only white space apart (a phrase), become one."""
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(set(spans)):
+        if merged and (s <= merged[-1][1] or text[merged[-1][1]:s].isspace()):
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, int]:
+    """Character range of about ``size`` words holding the most matches."""
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    if len(words) <= size:
+        return 0, len(text)
+    best, best_count = 0, -1
+    starts = [s for s, _ in spans]
+    for i in range(0, len(words) - size + 1):
+        lo, hi = words[i][0], words[i + size - 1][1]
+        count = sum(1 for s in starts if lo <= s < hi)
+        if count > best_count:
+            best, best_count = i, count
+        if count and starts and lo > starts[-1]:
+            break
+    first = max(0, best - 3) if best_count > 0 and best > 0 else best
+    last = min(len(words), first + size) - 1
+    return words[first][0], words[last][1]
+
+
+def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> dict[str, dict[str, int]]:
+    """Counts per language, type and year; each facet ignores its own filter (so it can widen)."""
+    chosen = {"lang": lang, "doc_type": doc_type, "year": str(year) if year else None}
+    docnums = list(searcher.search(parsed, limit=None, scored=False, sortedby=None).docs())
+    reader = searcher.reader()
+    columns = {name: reader.column_reader(name) for name in FACETS}
+    values = {name: [_text(columns[name][d]) for d in docnums] for name in FACETS}
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        bucket: dict[str, int] = {}
+        for i in range(len(docnums)):
+            if any(chosen[o] and values[o][i] != chosen[o] for o in FACETS if o != name):
+                continue
+            value = values[name][i]
+            if value:
+                bucket[value] = bucket.get(value, 0) + 1
+        counts[name] = dict(sorted(bucket.items(), key=lambda kv: (-kv[1], kv[0])))
+    return counts
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+
+
+def suggest(searcher: Searcher, text: str) -> str | None:
+    """'Did you mean': replace words the index does not know by close ones it does."""
+    reader = searcher.reader()
+    exact = next((f.name for f in analysis.TEXT_FIELDS if "*" in f.langs), None)
+    if exact is None:
+        return None
+    words = re.findall(r"\w+", text.lower())
+    changed = False
+    out = []
+    for word in words:
+        if len(word) < 3 or reader.doc_frequency(exact, word) > 0:
+            out.append(word)
+            continue
+        found = searcher.suggest(exact, word, limit=1, maxdist=2, prefix=1)
+        if found and found[0] != word:
+            out.append(found[0])
+            changed = True
+        else:
+            out.append(word)
+    return " ".join(out) if changed else None
+
+
+def explain_query(text: str, parsed: wq.Query, query_lang: Detection) -> dict[str, Any]:
+    """What the engine searched for: the analysed terms per field and the field weights."""
+    per_field: dict[str, list[str]] = {}
+    for fieldname, value in parsed.all_terms(phrases=True):
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        per_field.setdefault(fieldname, [])
+        if value not in per_field[fieldname]:
+            per_field[fieldname].append(value)
+    return {
+        "query": text,
+        "query_lang": query_lang.to_dict(),
+        "boosts": field_boosts(query_lang),
+        "terms": per_field,
+        "parsed": str(parsed),
+    }
