@@ -285,8 +285,10 @@ class KnowledgeBase:
             if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
                 yield from self._one(root, root.parent, report)
                 continue
+            inherited: dict[str, list[str]] = {}
             for dirpath, dirnames, filenames in os.walk(root, onerror=None):
-                ignored = _ignore_patterns(Path(dirpath))
+                ignored = inherited.get(dirpath, []) + _ignore_patterns(Path(dirpath))
+                inherited.update({os.path.join(dirpath, d): ignored for d in dirnames})
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                      and not os.path.islink(os.path.join(dirpath, d)))
                 for name in sorted(filenames):
@@ -431,7 +433,7 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
     spent["passages+language"] = time.perf_counter() - t
     if not passages:
         return Processed(file, digest, error="no text to index"), spent
-    return Processed(file, digest, doc, passages, doc_det, langs), spent
+    return Processed(file, digest, doc, passages, doc_det, langs, warnings=doc.warnings), spent
 
 
 def _read_file(path: str) -> bytes:
@@ -466,7 +468,7 @@ def _under(key: str, root: str) -> bool:
 
 
 def _ignore_patterns(folder: Path) -> list[str]:
-    """Glob patterns from a folder's .kbignore (one per line, # comments)."""
+    """Glob patterns from a folder's .kbignore (one per line, # comments); subfolders inherit them."""
     try:
         lines = (folder / IGNORE_FILE).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):

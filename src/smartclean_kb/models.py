@@ -46,6 +46,7 @@ class Document:
     translations: tuple[tuple[str, str], ...] = ()
     tags: tuple[str, ...] = ()
     pages: int | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:

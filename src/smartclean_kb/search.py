@@ -102,7 +102,23 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
                          'check quotes and operators, or search plain words') from exc
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
-    return parsed
+    return _exclude_nots(parsed)
+
+
+def _exclude_nots(q: wq.Query) -> wq.Query:
+    """Make ``a NOT b`` exclude b under OR grouping (Whoosh would OR in "not b")."""
+    if isinstance(q, wq.Not) or not isinstance(q, wq.compound.CompoundQuery):
+        return q
+    children = [_exclude_nots(c) for c in q.subqueries]
+    negatives = [c.query for c in children if isinstance(c, wq.Not)]
+    positives = [c for c in children if not isinstance(c, wq.Not)]
+    clone = q.copy()
+    if isinstance(q, wq.Or) and negatives and positives:
+        clone.subqueries = positives
+        kept = positives[0] if len(positives) == 1 else clone
+        return wq.AndNot(kept, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
+    clone.subqueries = children
+    return clone
 
 
 def build_filter(lang: str | None, doc_type: str | None, year: int | str | None) -> wq.Query | None:

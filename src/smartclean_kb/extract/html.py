@@ -21,7 +21,8 @@ DROP_TAGS = (
 #: Site chrome recognised by its class, id or role.
 CHROME = re.compile(
     r"cookie|consent|gdpr|banner|breadcrumb|comment|related|share|social|newsletter|"
-    r"subscribe|sidebar|skip-link|menu|navbar|site-header|site-footer|advert|promo|popup|modal",
+    r"subscribe|sidebar|skip-link|menu|navbar|site-header|site-footer|advert|promo|popup|modal|"
+    r"byline|post-meta|entry-meta|\btags\b|tag-list|language-switch|lang-switch",
     re.I,
 )
 CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
@@ -34,7 +35,7 @@ SPACE = re.compile(r"\s+")
 
 def extract(data: bytes, source: str) -> Document:
     """Parse an HTML file into a Document (metadata from head, blocks from the article)."""
-    text, _warnings = decode_text(data, html=True)
+    text, warnings = decode_text(data, html=True)
     try:
         soup = BeautifulSoup(text, "lxml")
     except RecursionError as exc:
@@ -59,6 +60,7 @@ def extract(data: bytes, source: str) -> Document:
         date=meta["date"],
         url=meta["url"],
         declared_lang=meta["lang"],
+        warnings=tuple(warnings),
         translations=tuple(meta["translations"]),
         tags=tuple(meta["tags"]),
     )

@@ -77,8 +77,9 @@ def extract(data: bytes, source: str) -> Document:
         title = _title_from_first_page(first_page)
     if not author:
         author = _author_from_first_page(first_page)
-    if not _info(info, "/CreationDate"):
-        date = find_date("\n".join(first_page)) or date
+    title_page_date = find_date("\n".join(first_page))
+    if title_page_date and not date.startswith(title_page_date[:4]):
+        date = title_page_date
     return Document(
         source=source,
         doc_type="report",

@@ -15,7 +15,7 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
 def extract(data: bytes, source: str) -> Document:
-    text, _warnings = decode_text(data)
+    text, warnings = decode_text(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta: dict[str, str] = {}
     if m := _FRONT_MATTER.match(text):
@@ -40,6 +40,7 @@ def extract(data: bytes, source: str) -> Document:
         date=normalise_date(meta.get("date", "")),
         url=meta.get("url", ""),
         declared_lang=meta.get("lang", ""),
+        warnings=tuple(warnings),
     )
 
 

@@ -1,0 +1,96 @@
+"""Extraction: the article and its metadata come through; site chrome never does."""
+
+from __future__ import annotations
+
+import pytest
+
+from smartclean_kb.errors import ExtractError
+from smartclean_kb.extract import extract_bytes
+
+
+def extract(path):
+    return extract_bytes(path.read_bytes(), str(path))
+
+
+def test_html_page_metadata_and_translations(fixtures_dir):
+    doc = extract(fixtures_dir / "site" / "kierratys.fi.html")
+    assert doc.doc_type == "page"
+    assert doc.title == "Kierrätyskeskus Vantaalla"
+    assert doc.author == "Smart & Clean -säätiö"
+    assert doc.date == "2017-03-14"
+    assert doc.url == "https://example.org/fi/hankkeet/kierratyskeskus/"
+    assert doc.declared_lang == "fi"
+    assert doc.translations == (("sv", "https://example.org/sv/projekt/atervinningscentral/"),)
+    assert doc.blocks[1].headings[-1] == "Kiertotalouden kokeilut"
+
+
+@pytest.mark.parametrize("word", [
+    "evästepurkki", "Alatunnisteentie", "Valikkosana", "Sivupalkkisana", "Uutiskirje",
+    "seurantakoodi", "position:fixed", "Etusivu",
+])
+def test_html_chrome_never_reaches_the_text(fixtures_dir, word):
+    doc = extract(fixtures_dir / "site" / "kierratys.fi.html")
+    assert word not in doc.text
+
+
+def test_blog_post_author_date_from_json_ld(fixtures_dir):
+    doc = extract(fixtures_dir / "site" / "blogi-aurinkopaneelit.html")
+    assert doc.doc_type == "blog"
+    assert doc.author == "Maija Mehiläinen"
+    assert doc.date == "2019-05-21"
+    assert "Kommenttiosiosana" not in doc.text and "Suosittelusana" not in doc.text
+    assert "aurinkopaneelia" in doc.text
+
+
+def test_pdf_text_per_page_with_metadata(fixtures_dir):
+    doc = extract(fixtures_dir / "report.pdf")
+    assert doc.doc_type == "report"
+    assert doc.pages == 3
+    assert doc.title == "Liikenteen päästöt pääkaupunkiseudulla"
+    assert doc.author == "Liisa Liikenne"
+    assert doc.date.startswith("2018")
+    pages = {b.page for b in doc.blocks if "Kaupunkipyörien" in b.text}
+    assert pages == {3}
+    assert any(b.headings == ("1 Johdanto",) and b.page == 2 for b in doc.blocks)
+
+
+def test_plain_text_title_from_first_line(fixtures_dir):
+    doc = extract(fixtures_dir / "notes.txt")
+    assert doc.doc_type == "text"
+    assert doc.title == "Hulevesien hallinta Kalasatamassa"
+
+
+def test_markdown_headings(tmp_path):
+    path = tmp_path / "raportti.md"
+    path.write_text("# Otsikko\n\nEnsimmäinen kappale.\n\n## Alaotsikko\n\nToinen kappale.\n", encoding="utf-8")
+    doc = extract(path)
+    assert doc.title == "Otsikko"
+    assert doc.blocks[-1].headings == ("Otsikko", "Alaotsikko")
+
+
+def test_windows_1252_html_without_declaration_keeps_letters(tmp_path):
+    path = tmp_path / "vanha.html"
+    path.write_bytes("<html><body><p>Jätehuolto ja återvinning på Åland, öljy.</p></body></html>".encode("cp1252"))
+    assert "Jätehuolto ja återvinning på Åland, öljy." in extract(path).text
+
+
+def test_declared_charset_is_honoured(tmp_path):
+    path = tmp_path / "latin1.html"
+    html = '<html><head><meta charset="iso-8859-1"></head><body><p>Hållbar stad – väg</p></body></html>'
+    path.write_bytes(html.encode("latin-1", errors="replace"))
+    assert "Hållbar stad" in extract(path).text
+
+
+@pytest.mark.parametrize("name,data,reason", [
+    ("empty.html", b"", "empty file"),
+    ("binary.html", b"\x00\x01\x02PK\x03\x04" * 100, "binary content"),
+    ("broken.pdf", b"%PDF-1.4\n garbage garbage", "not a readable PDF"),
+    ("chrome-only.html", b"<html><body><nav>Menu</nav><footer>x</footer></body></html>", "no article text"),
+])
+def test_bad_files_give_one_line_reasons(tmp_path, name, data, reason):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ExtractError) as info:
+        extract(path)
+    assert reason in info.value.message
+    assert "\n" not in info.value.message

@@ -1,0 +1,181 @@
+"""The library end to end: ingest real files into a real Whoosh index and search it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from smartclean_kb import IndexMissingError, IndexVersionError, KnowledgeBase, QueryError
+
+
+def titles(hits):
+    return [h.title for h in hits]
+
+
+def test_inflected_query_finds_and_highlights(fixture_kb):
+    hits = fixture_kb.search("jätehuolto")
+    assert hits and hits[0].title == "Kierrätyskeskus Vantaalla"
+    assert "<mark>jätehuollon</mark>" in hits[0].highlight
+
+
+def test_swedish_compound_found_by_its_head(fixture_kb):
+    hits = fixture_kb.search("avfall")
+    assert hits and hits[0].title == "Återvinningscentralen i Vanda"
+    assert hits[0].lang == "sv"
+
+
+def test_hit_carries_everything_a_citation_needs(fixture_kb):
+    hit = fixture_kb.search("jätehuolto")[0]
+    assert hit.source.endswith("site/kierratys.fi.html")
+    assert hit.url == "https://example.org/fi/hankkeet/kierratyskeskus/"
+    assert hit.doc_type == "page" and hit.date == "2017-03-14" and hit.year == 2017
+    assert hit.author == "Smart & Clean -säätiö"
+    assert hit.lang == "fi" and hit.lang_probability > 0.8
+    assert hit.translations == (("sv", "https://example.org/sv/projekt/atervinningscentral/"),)
+    assert hit.passage_id.startswith(hit.doc_id)
+
+
+@pytest.mark.parametrize("word", ["evästepurkki", "Alatunnisteentie", "Valikkosana", "Kommenttiosiosana"])
+def test_words_only_in_chrome_never_reach_the_index(fixture_kb, word):
+    assert all(word.lower() not in h.text.lower() for h in fixture_kb.search(word, limit=100))
+    reader = fixture_kb._open().reader()
+    assert reader.doc_frequency("text_exact", word.lower()) == 0
+
+
+def test_pdf_hit_gives_its_page(fixture_kb):
+    hits = fixture_kb.search("kaupunkipyörien")
+    assert hits[0].doc_type == "report"
+    assert hits[0].page == 3
+    assert hits[0].heading == "2 Pyöräily"
+
+
+def test_blog_post_author_and_date(fixture_kb):
+    hit = fixture_kb.search("aurinkopaneelit", doc_type="blog")[0]
+    assert hit.author == "Maija Mehiläinen" and hit.date == "2019-05-21"
+
+
+def test_filters_narrow_by_language_type_and_year(fixture_kb):
+    assert {h.lang for h in fixture_kb.search("Vantaa OR Vanda", lang="sv")} == {"sv"}
+    assert {h.doc_type for h in fixture_kb.search("Kalasatama OR aurinkopaneelit", doc_type="text")} == {"text"}
+    assert all(h.year == 2019 for h in fixture_kb.search("koulun OR katolla", year=2019))
+    assert len(fixture_kb.search("jätehuolto", year=1999)) == 0
+
+
+def test_query_syntax_phrase_not_and_prefix(fixture_kb):
+    assert fixture_kb.search('"korjauspaja avoinna"')[0].title == "Kierrätyskeskus Vantaalla"
+    assert len(fixture_kb.search('"avoinna korjauspaja"')) == 0
+    assert fixture_kb.search("hulevesi*")[0].source.endswith("notes.txt")
+    not_hits = fixture_kb.search("Vantaa NOT kierrätyskeskus")
+    assert all("kierratys" not in h.source for h in not_hits)
+
+
+def test_each_fixture_gets_the_right_language(fixture_kb):
+    expected = {"kierratys.fi.html": "fi", "atervinning.sv.html": "sv",
+                "blogi-aurinkopaneelit.html": "fi", "notes.txt": "fi", "report.pdf": "fi"}
+    for name, lang in expected.items():
+        stem = name.split(".")[0]
+        hits = fixture_kb.search(stem.split("-")[-1] + "*")
+        doc_ids = {h.doc_id for h in hits if h.source.endswith(name)}
+        for doc_id in doc_ids:
+            assert fixture_kb.get(doc_id).lang == lang, name
+
+
+def test_translation_link_resolves_to_the_other_document(fixture_kb):
+    fi = fixture_kb.search("jätehuolto")[0]
+    doc = fixture_kb.get(fi.doc_id, query="jätehuolto")
+    assert doc.translations[0]["lang"] == "sv"
+    assert doc.translations[0]["title"] == "Återvinningscentralen i Vanda"
+    sv = fixture_kb.get(doc.translations[0]["doc_id"])
+    assert sv.translations[0]["doc_id"] == fi.doc_id
+    assert any(p["matched"] for p in doc.passages)
+
+
+def test_stats_name_the_analyser(fixture_kb):
+    stats = fixture_kb.stats()
+    assert stats["documents"] == 5
+    assert stats["by_type"] == {"blog": 1, "page": 2, "report": 1, "text": 1}
+    assert stats["analyser_version"] and stats["analyser_backend"]
+
+
+def test_same_input_gives_the_same_ranking(tmp_path, fixture_kb):
+    other = KnowledgeBase(tmp_path / "again")
+    other.ingest([fixture_kb.docs_root])
+    for query in ("jätehuolto", "avfall", "Vantaa OR Vanda", "energia"):
+        a = [(h.passage_id, round(h.score, 6), h.lang) for h in fixture_kb.search(query)]
+        b = [(h.passage_id, round(h.score, 6), h.lang) for h in other.search(query)]
+        assert a == b
+
+
+def test_folder_of_plain_text_files(tmp_path):
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Energiatehokkuus paranee, kun kaukolämpöverkko uudistetaan.", encoding="utf-8")
+    (folder / "b.txt").write_text("Energieffektiviseringen i Esbo fortsätter med solpaneler.", encoding="utf-8")
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    kb = KnowledgeBase(tmp_path / "ix")
+    report = kb.ingest([folder])
+    assert report.documents == 2 and len(report.added) == 2
+    assert [p.path for p in report.skipped] == [str(folder / "image.png")]
+    assert kb.search("kaukolämpöverkko")[0].source == str(folder / "a.txt")
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fixtures_dir):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Sähköautojen latausverkosto laajenee Vantaalla vuonna 2020.", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (folder / "binary.html").write_bytes(bytes(range(256)) * 10)
+    (folder / "bad-bytes.html").write_bytes("<p>Hyvä ja huono: ".encode() + b"\xff\xfe\xfa" + "käy</p>".encode() * 5)
+    kb = KnowledgeBase(tmp_path / "ix")
+    report = kb.ingest([folder])
+    failed = {p.path.rsplit("/", 1)[-1]: p.reason for p in report.failed}
+    assert set(failed) == {"empty.txt", "broken.pdf", "binary.html"}
+    assert all("\n" not in reason for reason in failed.values())
+    assert kb.search("latausverkosto")
+    assert [w.path.rsplit("/", 1)[-1] for w in report.warnings] == ["bad-bytes.html"]
+
+
+def test_missing_and_empty_index_give_a_hint(tmp_path):
+    with pytest.raises(IndexMissingError) as info:
+        KnowledgeBase(tmp_path / "nothing").search("jätehuolto")
+    assert "smartclean-kb ingest" in info.value.hint
+
+
+def test_index_from_another_analyser_version_is_refused(tmp_path, fixtures_dir):
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([fixtures_dir / "notes.txt"])
+    gen = next((tmp_path / "ix").glob("gen-*"))
+    meta = json.loads((gen / "meta.json").read_text())
+    meta["analyser_version"] = "0-ancient"
+    (gen / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionError) as info:
+        KnowledgeBase(tmp_path / "ix").search("hulevesi")
+    assert "--rebuild" in info.value.hint
+    KnowledgeBase(tmp_path / "ix").ingest([fixtures_dir / "notes.txt"], rebuild=True)
+    assert KnowledgeBase(tmp_path / "ix").search("hulevesi")
+
+
+def test_reingest_is_incremental(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kaukolämpö ja hukkalämpö Espoossa.", encoding="utf-8")
+    (folder / "b.txt").write_text("Biokaasu ja bussit Lahdessa.", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    again = kb.ingest([folder])
+    assert again.unchanged == 2 and not again.added and not again.updated
+    (folder / "b.txt").write_text("Biokaasu ja raitiovaunut Lahdessa.", encoding="utf-8")
+    (folder / "a.txt").unlink()
+    changed = kb.ingest([folder])
+    assert changed.updated == [str(folder / "b.txt")] and changed.removed == [str(folder / "a.txt")]
+    assert len(kb.search("hukkalämpö")) == 0 and kb.search("raitiovaunut")
+
+
+def test_bad_queries_are_clear_errors(fixture_kb):
+    with pytest.raises(QueryError):
+        fixture_kb.search("x" * 5000)
+    assert fixture_kb.search("") == []
+    for odd in ('"unbalanced', "AND", "*", "NOT", "(((", "jäte\x00huolto"):
+        fixture_kb.search(odd)

@@ -1,0 +1,39 @@
+"""Passages: 40-250 words, cut at headings and paragraphs, never across PDF pages, stable ids."""
+
+from __future__ import annotations
+
+from smartclean_kb.models import Block, Document
+from smartclean_kb.passages import document_id, split_passages
+
+
+def words(n: int, word: str = "sana") -> str:
+    return " ".join(f"{word}{i}." if i % 12 == 11 else f"{word}{i}" for i in range(n))
+
+
+def test_long_section_is_cut_below_the_maximum():
+    doc = Document("a.txt", "text", (Block(words(900)),))
+    passages = split_passages(doc)
+    assert len(passages) >= 4
+    assert all(len(p.text.split()) <= 250 for p in passages)
+    assert " ".join(p.text for p in passages).split() == words(900).split()
+
+
+def test_short_paragraphs_are_merged_within_a_section():
+    blocks = tuple(Block(words(15), ("Otsikko",)) for _ in range(6))
+    passages = split_passages(Document("a.txt", "text", blocks))
+    assert len(passages) == 1
+    assert passages[0].headings == ("Otsikko",)
+
+
+def test_passages_never_cross_pdf_pages():
+    blocks = (Block(words(20), ("1 Johdanto",), page=1), Block(words(20), ("1 Johdanto",), page=2))
+    passages = split_passages(Document("r.pdf", "report", blocks))
+    assert [p.page for p in passages] == [1, 2]
+
+
+def test_ids_are_stable_and_ordered():
+    doc = Document("a.txt", "text", (Block(words(600)),))
+    first, again = split_passages(doc), split_passages(doc)
+    assert [p.passage_id for p in first] == [p.passage_id for p in again]
+    assert [p.ordinal for p in first] == list(range(len(first)))
+    assert first[0].passage_id.startswith(document_id("a.txt"))
