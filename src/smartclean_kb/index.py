@@ -225,9 +225,13 @@ class IndexStore:
 
 
 def check_compatible(meta: dict[str, Any], root: Path) -> None:
-    """Refuse an index built by another schema or analyser version, with the fix."""
+    """Refuse an index built by another schema or analyser version, with the fix.
+
+    The backend counts too: an index built with Voikko searched without it (or the
+    other way round) would analyse queries differently from the indexed text.
+    """
     want = expected_meta()
-    for key in ("schema_version", "analyser_version"):
+    for key in ("schema_version", "analyser_version", "analyser_backend"):
         if str(meta.get(key)) != want[key]:
             raise IndexVersionError(
                 f"index at {root} was built with {key.replace('_', ' ')} {meta.get(key)}, "

@@ -1,0 +1,131 @@
+"""The command line through click's CliRunner: output, --json, exit codes, error paths."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from smartclean_kb.cli import cli
+
+
+@pytest.fixture(scope="module")
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, fixtures_dir) -> str:
+    path = tmp_path_factory.mktemp("cli") / "index"
+    result = CliRunner().invoke(cli, ["ingest", str(fixtures_dir), "--index", str(path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def test_ingest_summary_counts_and_skips(runner, tmp_path, fixtures_dir):
+    result = runner.invoke(cli, ["ingest", str(fixtures_dir), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 5 documents" in result.output
+    assert "Passages by language:" in result.output and "fi " in result.output
+    assert "Documents by type: blog 1, page 2, report 1, text 1" in result.output
+    assert "skipped:" in result.output and "make_report_pdf.py: unsupported file type .py" in result.output
+
+
+def test_ingest_json_and_partial_failure_exit_code(runner, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("Kiertotalous ja jätehuolto Lahdessa.", encoding="utf-8")
+    (folder / "bad.pdf").write_bytes(b"%PDF-1.7 not really")
+    result = runner.invoke(cli, ["ingest", str(folder), "--index", str(tmp_path / "ix"), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["documents"] == 1
+    assert data["failed"][0]["path"].endswith("bad.pdf")
+    assert "not a readable PDF" in data["failed"][0]["reason"]
+
+
+def test_search_text_output_marks_matches(runner, index):
+    result = runner.invoke(cli, ["search", "jätehuolto", "--index", index])
+    assert result.exit_code == 0, result.output
+    assert "1. Kierrätyskeskus Vantaalla" in result.output
+    assert "**jätehuollon**" in result.output
+    assert "[fi " in result.output
+
+
+def test_search_json_has_every_citation_field(runner, index):
+    result = runner.invoke(cli, ["search", "kaupunkipyörien", "--index", index, "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    hit = data["hits"][0]
+    for key in ("rank", "score", "title", "source", "url", "doc_type", "date", "lang",
+                "lang_probability", "page", "heading", "snippet", "highlight", "author"):
+        assert key in hit
+    assert hit["page"] == 3 and hit["doc_type"] == "report"
+    assert data["query_lang"]["lang"] == "fi"
+
+
+def test_search_filters_and_explain(runner, index):
+    result = runner.invoke(cli, ["search", "Vantaa OR Vanda", "--index", index, "--lang", "sv", "--json"])
+    assert {h["lang"] for h in json.loads(result.stdout)["hits"]} == {"sv"}
+    explained = runner.invoke(cli, ["search", "jätehuollon", "--index", index, "--explain"])
+    assert "text_fi" in explained.output and "jätehuolto" in explained.output
+
+
+def test_missing_index_is_one_line_with_hint(runner, tmp_path):
+    result = runner.invoke(cli, ["search", "jätehuolto", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1
+    assert "smartclean-kb ingest" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_bad_query_and_usage_errors(runner, index):
+    long = runner.invoke(cli, ["search", "a" * 2000, "--index", index])
+    assert long.exit_code == 2 and "limit is 1000" in long.stderr
+    usage = runner.invoke(cli, ["search", "x", "--index", index, "--lang", "klingon"])
+    assert usage.exit_code == 2
+
+
+def test_index_from_environment_variable(runner, index, monkeypatch):
+    monkeypatch.setenv("SMARTCLEAN_KB_INDEX", index)
+    assert runner.invoke(cli, ["search", "avfall"]).exit_code == 0
+
+
+def test_detect_prints_language(runner):
+    result = runner.invoke(cli, ["detect", "--json", "Huvudstadsregionen ska bli ett skyltfönster"])
+    assert json.loads(result.stdout)["lang"] == "sv"
+    piped = runner.invoke(cli, ["detect", "-"], input="Pääkaupunkiseudun jätehuolto uudistuu.")
+    assert piped.stdout.startswith("fi ")
+
+
+def test_stats_and_show(runner, index):
+    stats = json.loads(runner.invoke(cli, ["stats", "--index", index, "--json"]).stdout)
+    assert stats["documents"] == 5 and stats["analyser_backend"]
+    search = json.loads(runner.invoke(cli, ["search", "avfall", "--index", index, "--json"]).stdout)
+    doc_id = search["hits"][0]["doc_id"]
+    shown = runner.invoke(cli, ["show", doc_id, "--index", index, "--query", "avfall"])
+    assert shown.exit_code == 0 and "in fi:" in shown.output
+    assert runner.invoke(cli, ["show", "nope", "--index", index]).exit_code == 1
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help, name
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_python_dash_m_works():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "smartclean_kb", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "ingest" in result.stdout
+
+
+def test_click_is_only_in_the_cli():
+    import smartclean_kb.kb as kb
+
+    assert not hasattr(kb, "click") and click
