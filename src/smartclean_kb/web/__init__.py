@@ -1,0 +1,296 @@
+"""The search page and the JSON API: one Flask app over one KnowledgeBase.
+
+The app parses request arguments, calls :class:`~smartclean_kb.kb.KnowledgeBase` and
+formats what it returns; every search behaviour lives in the library. Errors reach API
+clients in one JSON shape, ``{"ok": false, "error": "...", "status": 400, "hint": ...}``,
+and people as a page in their language.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ..errors import KBError, NotFoundError, QueryError
+from ..kb import KnowledgeBase
+from . import format as fmt
+from . import i18n
+from .params import BadParam, SearchParams, parse
+
+log = logging.getLogger(__name__)
+
+FACETS = (("lang", "lang", "facet_lang"), ("doc_type", "type", "facet_doc_type"),
+          ("year", "year", "facet_year"))
+UI_COOKIE = "ui"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+class _LockedKB:
+    """The app's one KnowledgeBase; Whoosh searchers are not thread-safe, Flask serves threaded."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.lock = threading.Lock()
+
+    def search(self, *args: Any, **kwargs: Any):
+        with self.lock:
+            return self.kb.search(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any):
+        with self.lock:
+            return self.kb.get(*args, **kwargs)
+
+    def stats(self) -> dict[str, Any]:
+        with self.lock:
+            return self.kb.stats()
+
+
+def create_app(index_path=None) -> Flask:
+    """The web app over the index at ``index_path`` (default: $SMARTCLEAN_KB_INDEX or ./index).
+
+    A missing index is not an error here: each request answers 503 with a hint until an
+    ingest creates it, and the app picks up every new generation an ingest commits.
+    """
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    kb = _LockedKB(KnowledgeBase(index_path))
+    app.extensions["smartclean_kb"] = kb.kb
+
+    # -- language, labels and formatting helpers for the templates ---------------------
+
+    @app.before_request
+    def choose_ui_language() -> None:
+        g.ui = i18n.pick(request.args.get("ui"), request.cookies.get(UI_COOKIE),
+                         request.accept_languages)
+
+    def t(key: str, **values: Any) -> str:
+        text = i18n.LABELS[g.ui].get(key) or i18n.LABELS["en"].get(key, key)
+        return text.format(**values) if values else text
+
+    def lang_name(code: str | None) -> str:
+        return t(f"lang_{code}") if code in ("fi", "sv", "en", "und") else (code or "")
+
+    def type_name(code: str | None) -> str:
+        return t(f"type_{code}") if code in ("page", "blog", "report", "text") else (code or "")
+
+    def here(**changes: Any) -> str:
+        """This page's URL with some query arguments changed (the UI language switch)."""
+        args = request.args.to_dict()
+        args.update({k: v for k, v in changes.items() if v is not None})
+        return url_for(request.endpoint or "search_page", **(request.view_args or {}), **args)
+
+    @app.context_processor
+    def helpers() -> dict[str, Any]:
+        ui = getattr(g, "ui", i18n.DEFAULT_UI)
+        return {
+            "t": t, "ui": ui, "ui_languages": i18n.UI_LANGUAGES, "here": here,
+            "lang_name": lang_name, "type_name": type_name,
+            "fmt_date": lambda v: i18n.date(v, ui),
+            "fmt_number": lambda v: i18n.number(v, ui),
+            "fmt_percent": lambda v: i18n.percent(v, ui),
+            "safe_url": fmt.safe_url, "short_url": fmt.short_url, "file_name": fmt.file_name,
+            "heading_path": fmt.heading_path,
+        }
+
+    app.add_template_filter(fmt.marks, "marks")
+
+    @app.after_request
+    def headers(response):
+        if request.args.get("ui") in i18n.UI_LANGUAGES:
+            response.set_cookie(UI_COOKIE, request.args["ui"], max_age=365 * 24 * 3600,
+                                samesite="Lax", httponly=True)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers["Content-Language"] = getattr(g, "ui", i18n.DEFAULT_UI)
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response
+
+    # -- errors: one JSON shape under /api/, a page in the reader's language elsewhere -----
+
+    def wants_json() -> bool:
+        return request.path == "/api" or request.path.startswith("/api/")
+
+    def error_response(status: int, message: str, hint: str | None = None, **page: Any):
+        if wants_json():
+            return jsonify(ok=False, error=message, status=status, hint=hint or None), status
+        if not hasattr(g, "ui"):
+            choose_ui_language()
+        return render_template("error.html", status=status, message=message, hint=hint,
+                               **page), status
+
+    @app.errorhandler(BadParam)
+    def bad_param(exc: BadParam):
+        return error_response(400, exc.message, "see /api for the parameters and their values")
+
+    @app.errorhandler(KBError)
+    def kb_error(exc: KBError):
+        log.info("%s: %s", type(exc).__name__, exc)
+        return error_response(exc.http_status, exc.message, exc.hint)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        if status == 404:
+            message = f"no such {'API route' if wants_json() else 'page'}: {request.path}"
+            hint = "see /api for the routes" if wants_json() else None
+        else:
+            message, hint = (exc.name or "error").lower(), None
+        return error_response(status, message, hint)
+
+    @app.errorhandler(Exception)
+    def internal_error(exc: Exception):
+        log.exception("internal error on %s", request.full_path)
+        return error_response(500, "internal error (logged on the server)",
+                              "please report it with the time of the request")
+
+    # -- the search page ---------------------------------------------------------------------
+
+    def search_url(params: SearchParams, **changes: Any) -> str:
+        return url_for("search_page", **params.url_args(**changes))
+
+    def facet_groups(results, params: SearchParams) -> list[dict[str, Any]]:
+        groups = []
+        for key, param, label in FACETS:
+            counts = dict((results.facets or {}).get(key, {}))
+            current = getattr(params, param)
+            chosen = str(current) if current else None
+            if chosen and chosen not in counts:
+                counts[chosen] = 0
+            if key == "year":
+                ordered = sorted(counts.items(), key=lambda kv: kv[0], reverse=True)
+            else:
+                ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            names = {"lang": lang_name, "doc_type": type_name, "year": str}[key]
+            entries = [{
+                "value": value, "label": names(value), "count": count,
+                "selected": value == chosen,
+                "url": search_url(params, page=None, **{param: None if value == chosen else value}),
+            } for value, count in ordered]
+            if entries:
+                groups.append({"key": key, "param": param, "title": t(label), "entries": entries,
+                               "clear_url": search_url(params, page=None, **{param: None})
+                               if chosen else None})
+        return groups
+
+    def active_filters(params: SearchParams) -> list[dict[str, str]]:
+        shown = {"lang": lang_name, "type": type_name, "year": str}
+        titles = {"lang": "facet_lang", "type": "facet_doc_type", "year": "facet_year"}
+        return [{"title": t(titles[name]), "label": shown[name](value),
+                 "url": search_url(params, page=None, **{name: None})}
+                for name, value in params.filters.items()]
+
+    def render_search(params: SearchParams, status: int = 200, **context: Any):
+        html = render_template("search.html", params=params, search_url=search_url,
+                               active=active_filters(params), **context)
+        return html, status
+
+    @app.get("/")
+    def search_page():
+        try:
+            params = parse(request.args)
+        except BadParam as exc:
+            args = {k: v for k, v in request.args.items() if k not in (exc.name, "ui")}
+            key, values = exc.problem
+            return render_search(
+                SearchParams(q=request.args.get("q", "")), 400,
+                problem=t("error_bad_param", name=exc.name, problem=t(key, **values)),
+                without_url=url_for("search_page", **args),
+            )
+        if not params.q.strip():
+            return render_search(params, stats=kb.stats(), examples=i18n.EXAMPLES)
+        try:
+            results = kb.search(params.q, limit=params.per_page, lang=params.lang,
+                                doc_type=params.type, year=params.year, page=params.page,
+                                facets=True)
+        except QueryError as exc:
+            return render_search(params, 400, problem=exc.message, problem_hint=exc.hint)
+        pages = fmt.page_count(results.total, params.per_page)
+        hits = list(results) if params.page <= max(pages, 1) else []
+        first = (params.page - 1) * params.per_page + 1
+        return render_search(
+            params, results=results, hits=hits, pages=pages,
+            first=first, last=first + len(hits) - 1,
+            window=fmt.page_window(params.page, pages),
+            facets=facet_groups(results, params),
+        )
+
+    # -- the document view ----------------------------------------------------------------
+
+    @app.get("/doc/<doc_id>")
+    def document_page(doc_id: str):
+        q = request.args.get("q", "")
+        query_problem = None
+        try:
+            doc = kb.get(doc_id, query=q or None)
+        except NotFoundError:
+            return error_response(404, f"no document with id {doc_id!r}",
+                                  title=t("error_doc_not_found"),
+                                  text=t("error_doc_not_found_text"))
+        except QueryError as exc:
+            doc, query_problem = kb.get(doc_id), exc.message
+        passages = []
+        previous_heading = previous_page = None
+        for p in doc.passages:
+            heading = fmt.heading_path(p["heading"], doc.title)
+            passages.append({
+                **p,
+                "html": fmt.marks(fmt.with_lines(p["text"], p["marked"])),
+                "show_heading": heading if heading and heading != previous_heading else "",
+                "show_page": p["page"] if p["page"] and p["page"] != previous_page else None,
+            })
+            previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
+        matched = [p for p in passages if p["matched"]]
+        cite_page = matched[0]["page"] if matched and doc.pages else None
+        return render_template(
+            "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
+            query_problem=query_problem,
+            citation=fmt.citation(doc, cite_page, t("page_short", n=cite_page)),
+            back_url=url_for("search_page", q=q) if q else url_for("search_page"),
+        )
+
+    # -- the JSON API -------------------------------------------------------------------------
+
+    @app.get("/api")
+    @app.get("/api/")
+    def api_index():
+        return jsonify(ok=True, endpoints={
+            "/api/search": "q, lang (fi|sv|en|und), type (page|blog|report|text), year, "
+                           "page (1-10000), per_page (1-100)",
+            "/api/documents/<id>": "q (optional: marks its matches)",
+            "/api/stats": "what the index holds",
+        })
+
+    @app.get("/api/search")
+    def api_search():
+        params = parse(request.args)
+        results = kb.search(params.q, limit=params.per_page, lang=params.lang,
+                            doc_type=params.type, year=params.year, page=params.page,
+                            facets=True)
+        data = results.to_dict()
+        pages = fmt.page_count(results.total, params.per_page)
+        if params.page > max(pages, 1):
+            data["hits"] = []  # Whoosh repeats the last page for pages past the end.
+        return jsonify({"ok": True, **data, "pages": pages})
+
+    @app.get("/api/documents/<doc_id>")
+    def api_document(doc_id: str):
+        doc = kb.get(doc_id, query=request.args.get("q") or None)
+        data = doc.to_dict()
+        for passage in data["passages"]:
+            passage["highlight"] = str(fmt.marks(passage["marked"]))
+        return jsonify({"ok": True, **data})
+
+    @app.get("/api/stats")
+    def api_stats():
+        return jsonify({"ok": True, **kb.stats()})
+
+    return app

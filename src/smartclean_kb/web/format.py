@@ -1,0 +1,119 @@
+"""Pure formatting for the pages: marks to HTML, safe links, citations, page windows."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
+
+from ..models import MARK_CLOSE, MARK_OPEN
+
+_MARKED = re.compile(re.escape(MARK_OPEN) + "(.*?)" + re.escape(MARK_CLOSE), re.S)
+
+
+def marks(text: str | None) -> Markup:
+    """Text with matches between STX/ETX as HTML: everything escaped, matches in <mark>."""
+    escaped = str(escape(text or ""))
+    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    return Markup(html.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+
+
+def with_lines(text: str, marked: str) -> str:
+    """``marked`` with the line breaks of ``text`` put back.
+
+    The library's highlighter turns newlines into spaces; a document view reads better
+    with the lists and short lines of the original, so they are restored where the two
+    strings line up (and ``marked`` is returned unchanged where they do not).
+    """
+    out: list[str] = []
+    source = text.strip()
+    i = 0
+    for ch in marked:
+        if ch in (MARK_OPEN, MARK_CLOSE):
+            out.append(ch)
+            continue
+        if i >= len(source):
+            return marked
+        original = source[i]
+        if ch == original or (ch == " " and original == "\n"):
+            out.append(original)
+        else:
+            return marked
+        i += 1
+    return "".join(out)
+
+
+def safe_url(url: str | None) -> str | None:
+    """A link target only when it is http(s): never ``javascript:`` or ``data:`` from a document."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def short_url(url: str) -> str:
+    """'https://www.smartclean.fi/fi/hankkeet/x/' -> 'smartclean.fi › fi › hankkeet › x'."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = parts.netloc.removeprefix("www.")
+    path = [p for p in parts.path.split("/") if p]
+    return " › ".join([host, *path]) if host else url
+
+
+def file_name(source: str) -> str:
+    return PurePath(source).name if source else ""
+
+
+def heading_path(heading: str, title: str) -> str:
+    """The heading path without a first element that only repeats the title."""
+    parts = [p for p in (heading or "").split(" › ") if p]
+    if parts and title and parts[0].strip() == title.strip():
+        parts = parts[1:]
+    return " › ".join(parts)
+
+
+def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
+    """Page numbers to link, None where numbers are left out: [1, None, 4, 5, 6, None, 12]."""
+    if pages <= 1:
+        return []
+    shown = {1, pages, *range(max(1, page - width), min(pages, page + width) + 1)}
+    out: list[int | None] = []
+    last = 0
+    for n in sorted(shown):
+        if n - last > 1:
+            out.append(None)
+        out.append(n)
+        last = n
+    return out
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, math.ceil(total / per_page)) if total else 0
+
+
+def citation(doc: Any, page: int | None, page_label: str) -> str:
+    """'Author (2018). Title. Smart & Clean. URL, p. 2.' from a document's metadata."""
+    year = (doc.date or "")[:4] if (doc.date or "")[:4].isdigit() else ""
+    title = (doc.title or file_name(doc.source) or doc.doc_id).rstrip(".")
+    parts = []
+    if doc.author:
+        parts.append(f"{doc.author.rstrip('.')} ({year})." if year else f"{doc.author.rstrip('.')}.")
+        parts.append(f"{title}.")
+    else:
+        parts.append(f"{title} ({year})." if year else f"{title}.")
+    parts.append("Smart & Clean.")
+    where = doc.url or file_name(doc.source)
+    if where:
+        parts.append(f"{where}, {page_label}." if page else f"{where}.")
+    elif page:
+        parts.append(f"{page_label}.")
+    return " ".join(parts)

@@ -1,0 +1,88 @@
+"""The search parameters of the page and the API: parsed and checked before the library sees them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .. import config
+
+DEFAULT_PER_PAGE = 10
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+YEARS = (1900, 2100)
+LANG_VALUES = config.LANGUAGES + ("und",)
+TYPE_VALUES = config.DOC_TYPES
+
+
+class BadParam(ValueError):
+    """A query-string value that cannot be used; ``problem`` is a key into the UI labels."""
+
+    def __init__(self, name: str, value: str, message: str, problem: tuple[str, dict]) -> None:
+        super().__init__(message)
+        self.name = name
+        self.value = value
+        self.message = message
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str = ""
+    lang: str | None = None
+    type: str | None = None
+    year: int | None = None
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def url_args(self, **changes) -> dict[str, object]:
+        """Query-string arguments for a link to this search with ``changes`` (None drops one)."""
+        args = {**asdict(self), **changes}
+        if args.get("page") == 1:
+            args["page"] = None
+        if args.get("per_page") == DEFAULT_PER_PAGE:
+            args["per_page"] = None
+        if not args.get("q"):
+            args["q"] = None
+        return {k: v for k, v in args.items() if v is not None}
+
+    @property
+    def filters(self) -> dict[str, object]:
+        return {k: v for k, v in (("lang", self.lang), ("type", self.type), ("year", self.year)) if v}
+
+
+def _int(args, name: str, default: int, lo: int, hi: int) -> int:
+    raw = args.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not lo <= value <= hi:
+        raise BadParam(name, raw, f"{name} must be a whole number from {lo} to {hi}",
+                       ("must_be_whole", {"lo": lo, "hi": hi}))
+    return value
+
+
+def _choice(args, name: str, values: tuple[str, ...]) -> str | None:
+    raw = args.get(name, "")
+    if raw.strip() == "":
+        return None
+    if raw.strip() not in values:
+        listed = ", ".join(values)
+        raise BadParam(name, raw, f"{name} must be one of {listed}",
+                       ("must_be_one_of", {"values": listed}))
+    return raw.strip()
+
+
+def parse(args) -> SearchParams:
+    """Read q, lang, type, year, page and per_page from a request's query string."""
+    year = _int(args, "year", 0, *YEARS)
+    return SearchParams(
+        q=args.get("q", ""),
+        lang=_choice(args, "lang", LANG_VALUES),
+        type=_choice(args, "type", TYPE_VALUES),
+        year=year or None,
+        page=_int(args, "page", 1, 1, MAX_PAGE),
+        per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+    )
