@@ -16,7 +16,7 @@ from .dates import find_date, normalise_date
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.{0,90})$")
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\W\d_]\D{0,90})$")
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|\s{3,}\d+\s*$")
 _PAGE_NUMBER = re.compile(
     r"^(?:(?:sivu|sida|page|s\.)\s*)?\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?$", re.I
