@@ -193,9 +193,13 @@ def _time_tag(soup: BeautifulSoup) -> str:
 
 
 def _translations(soup: BeautifulSoup, url: str, lang: str) -> list[tuple[str, str]]:
-    """(lang, url) of the same page in other languages, from hreflang links."""
+    """(lang, url) of the same page in other languages, from ``<link rel=alternate hreflang>``.
+
+    Language-switcher anchors are left out: they often point at another language's
+    home page, not at a translation of this one.
+    """
     seen: dict[str, str] = {}
-    for link in soup.find_all(["link", "a"], attrs={"hreflang": True}):
+    for link in soup.find_all("link", attrs={"hreflang": True}):
         code = str(link.get("hreflang", "")).split("-")[0].lower()
         href = str(link.get("href", "")).strip()
         if not href or code in ("", "x") or href == url or code == lang.split("-")[0].lower():

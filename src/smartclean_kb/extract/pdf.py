@@ -27,6 +27,9 @@ _AUTHOR_LINE = re.compile(
     r"prepared by|toimittaja(?:t)?|redaktör(?:er)?|editor(?:s)?)\s*:?\s+(.+)$",
     re.I,
 )
+_NAME = r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?"
+_PERSON = rf"{_NAME}(?: {_NAME}){{1,2}}"
+_NAME_LIST = re.compile(rf"^{_PERSON}(?:(?:, | ja | och | and | & ){_PERSON}){{0,5}}$")
 _JOINERS = {"ja", "tai", "sekä", "och", "eller", "samt", "and", "or"}
 
 
@@ -187,7 +190,11 @@ def _title_from_first_page(lines: list[str]) -> str:
 
 
 def _author_from_first_page(lines: list[str]) -> str:
+    """A labelled author line, else a line that is only a list of personal names."""
     for line in lines[:25]:
         if m := _AUTHOR_LINE.match(line):
             return m.group(1).strip()
+    for line in lines[1:25]:
+        if _NAME_LIST.match(line):
+            return line
     return ""
