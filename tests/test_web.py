@@ -1,0 +1,584 @@
+"""The search page, the document view and the JSON API, through Flask's test client."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from smartclean_kb import KnowledgeBase
+from smartclean_kb.cli import cli
+from smartclean_kb.web import create_app
+from web_fixtures import WEB_DATA, build_index
+
+ERROR_KEYS = {"ok", "error", "status", "hint"}
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory) -> Path:
+    index, _docs = build_index(tmp_path_factory.mktemp("web"))
+    return index
+
+
+@pytest.fixture(scope="session")
+def app(web_index):
+    app = create_app(web_index)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def page(client, path: str, **kwargs):
+    response = client.get(path, **kwargs)
+    return response, BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def doc_id(client, query: str, lang: str | None = None, doc_type: str | None = None) -> str:
+    args = {"q": query, **({"lang": lang} if lang else {}), **({"type": doc_type} if doc_type else {})}
+    hits = client.get("/api/search", query_string=args).get_json()["hits"]
+    assert hits, f"no hits for {query!r}"
+    return hits[0]["doc_id"]
+
+
+def args_of(href: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
+
+
+def assert_error_shape(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == ERROR_KEYS
+    assert body["ok"] is False and body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    assert "Traceback" not in response.get_data(as_text=True)
+    return body
+
+
+# -- the search page ---------------------------------------------------------------------------
+
+def test_start_page_has_a_labelled_search_box_and_what_the_archive_holds(client):
+    response, soup = page(client, "/")
+    assert response.status_code == 200
+    box = soup.find("input", id="q")
+    assert box["name"] == "q" and soup.find("label", attrs={"for": "q"})
+    assert soup.find("form", attrs={"role": "search"})["method"] == "get"
+    assert "Smart & Clean" in soup.find("header").get_text()
+    assert "6 documents" in soup.get_text()
+
+
+def test_results_keep_the_query_and_mark_the_matches(client):
+    response, soup = page(client, "/?q=kierrätys")
+    assert response.status_code == 200
+    assert soup.find("input", id="q")["value"] == "kierrätys"
+    hits = soup.select("li.hit")
+    assert hits
+    marks = [m.get_text().lower() for m in soup.select("li.hit .hit-snippet mark")]
+    assert any(m.startswith("kierrät") for m in marks)
+    assert "3 results" in soup.find(id="results-title").get_text()
+    assert soup.select_one(".results-meta").get_text().count("ms")
+
+
+def test_each_result_carries_its_language_and_citation_fields(client):
+    _, soup = page(client, "/?q=kierrätys OR återvinning OR energy")
+    hits = soup.select("li.hit")
+    assert {h["lang"] for h in hits} == {"fi", "sv", "en"}
+    for hit in hits:
+        badge = hit.select_one(".badge--lang")
+        assert badge.get_text(strip=True).endswith(hit["lang"].upper())
+        assert "probability" in badge["title"]
+        title = hit.select_one(".hit-title a")
+        assert title["href"].startswith("/doc/") and "#p-" in title["href"]
+        assert hit.select_one(".hit-meta")["lang"] == "en"  # the UI language, not the passage's
+    blog = next(h for h in hits if "Aurinkosähkö" in h.get_text()) if any(
+        "Aurinkosähkö" in h.get_text() for h in hits) else None
+    if blog is None:
+        _, soup = page(client, "/?q=aurinkopaneelit")
+        blog = soup.select_one("li.hit")
+    meta = blog.select_one(".hit-meta").get_text(" ", strip=True)
+    assert "Blog post" in meta and "Maija Meikäläinen" in meta and "3 September 2019" in meta
+    assert blog.select_one(".hit-source a")["href"].startswith("https://www.smartclean.example/")
+
+
+def test_pdf_hits_show_their_page(client):
+    _, soup = page(client, "/?q=tiekartta&type=report")
+    hit = soup.select_one("li.hit")
+    if hit is None:
+        pytest.skip("reportlab is not installed: no PDF in the test data")
+    assert "p. " in hit.select_one(".hit-meta").get_text()
+    assert hit.select_one(".hit-source").get_text(strip=True) == "kiertotalouden-tiekartta.pdf"
+
+
+def test_facet_links_combine_filters_in_the_url(client):
+    _, soup = page(client, "/?q=kierrätys OR återvinning OR energy")
+    groups = {s.find("h3").get_text(): s for s in soup.select(".facet")}
+    assert set(groups) == {"Language", "Type", "Year"}
+    swedish = next(a for a in groups["Language"].select("a") if "Swedish" in a.get_text())
+    assert swedish.select_one(".count").get_text() == "3"
+    assert args_of(swedish["href"]) == {"q": "kierrätys OR återvinning OR energy", "lang": "sv"}
+
+    _, soup = page(client, swedish["href"])
+    assert {h["lang"] for h in soup.select("li.hit")} == {"sv"}
+    groups = {s.find("h3").get_text(): s for s in soup.select(".facet")}
+    selected = groups["Language"].select_one("a[aria-current]")
+    assert "Swedish" in selected.get_text() and "lang" not in args_of(selected["href"])
+    year = groups["Year"].select_one("a")
+    assert args_of(year["href"]) == {"q": "kierrätys OR återvinning OR energy", "lang": "sv", "year": "2016"}
+
+    _, soup = page(client, year["href"])
+    chips = soup.select(".chips .chip")
+    assert len(chips) == 3  # language, year, clear all
+    assert args_of(chips[0]["href"]) == {"q": "kierrätys OR återvinning OR energy", "year": "2016"}
+    # A new search from the box keeps the chosen filters.
+    hidden = {i["name"]: i["value"] for i in soup.select("form[role=search] input[type=hidden]")}
+    assert hidden == {"lang": "sv", "year": "2016"}
+
+
+def test_filters_narrow_results_by_type_and_year(client):
+    _, soup = page(client, "/?q=kierrätys OR återvinning OR energy&type=text")
+    assert soup.select("li.hit") and all("Text file" in h.get_text() for h in soup.select("li.hit"))
+    _, soup = page(client, "/?q=kierrätys&year=1999")
+    assert not soup.select("li.hit")
+    assert "No results with the chosen filters" in soup.get_text()
+    # The chosen year still shows (with 0) so it can be removed.
+    chosen = soup.select_one(".facet a[aria-current]")
+    assert chosen and "1999" in chosen.get_text()
+
+
+def test_pagination_links_and_result_numbers(client):
+    _, soup = page(client, "/?q=kierrätys&per_page=1")
+    nav = soup.select_one("nav.pagination")
+    assert nav["aria-label"]
+    current = nav.select_one("a[aria-current=page]")
+    assert current.get_text() == "1"
+    following = nav.select_one("a[rel=next]")
+    assert args_of(following["href"]) == {"q": "kierrätys", "page": "2", "per_page": "1"}
+    assert not nav.select_one("a[rel=prev]")
+
+    _, soup = page(client, following["href"])
+    assert soup.select_one("ol.hits")["start"] == "2"
+    assert soup.select_one("nav.pagination a[aria-current=page]").get_text() == "2"
+    assert args_of(soup.select_one("nav.pagination a[rel=prev]")["href"]) == {"q": "kierrätys", "per_page": "1"}
+    assert "Showing 2–2" in soup.get_text()
+
+
+def test_a_page_past_the_end_says_so_instead_of_repeating_hits(client):
+    response, soup = page(client, "/?q=kierrätys&page=40")
+    assert response.status_code == 200
+    assert not soup.select("li.hit")
+    assert "only 1 pages" in soup.get_text() or "There are only" in soup.get_text()
+    data = client.get("/api/search?q=kierrätys&page=40").get_json()
+    assert data["hits"] == [] and data["total"] == 3 and data["pages"] == 1
+
+
+def test_did_you_mean_for_a_misspelling(client):
+    _, soup = page(client, "/?q=kierratys")
+    suggestion = soup.select_one(".did-you-mean a")
+    assert suggestion.get_text() == "kierrätys"
+    assert args_of(suggestion["href"]) == {"q": "kierrätys"}
+    assert client.get("/api/search?q=kierratys").get_json()["suggestion"] == "kierrätys"
+
+
+def test_empty_results_say_what_to_try(client):
+    _, soup = page(client, "/?q=xyzzyplugh")
+    assert "No results for" in soup.select_one(".empty").get_text()
+
+
+# -- the document view ------------------------------------------------------------------------
+
+def test_document_view_marks_hits_links_translations_and_cites(client):
+    fi = doc_id(client, "kierrätys", lang="fi", doc_type="page")
+    response, soup = page(client, f"/doc/{fi}?q=kierrätys")
+    assert response.status_code == 200
+    assert soup.find("h1").get_text() == "Jätteiden kierrätys pääkaupunkiseudulla"
+    assert soup.select_one("article.document")["lang"] == "fi"
+    passages = soup.select(".passage")
+    assert len(passages) >= 2 and all(p.get("lang") for p in passages)
+    hits = soup.select(".passage--hit")
+    assert hits and hits[0].find("mark")
+    jump = soup.select_one(".match-summary a")
+    assert jump["href"] == f"#{hits[0]['id']}"
+    meta = soup.select_one(".meta-list").get_text(" ", strip=True)
+    assert "Smart & Clean -säätiö" in meta and "10 May 2016" in meta
+
+    link = soup.select_one(".translations a[hreflang=sv]")
+    assert link["lang"] == "sv" and link.get_text() == "Återvinning av avfall i huvudstadsregionen"
+    alternate = soup.find("link", rel="alternate", hreflang="sv")
+    assert alternate["href"] == link["href"]
+    cite = soup.select_one("#citation").get_text()
+    assert cite == ("Smart & Clean -säätiö (2016). Jätteiden kierrätys pääkaupunkiseudulla. "
+                    "Smart & Clean. https://www.smartclean.example/fi/kierratys/.")
+
+    response, soup = page(client, link["href"])
+    assert response.status_code == 200
+    assert soup.select_one("article.document")["lang"] == "sv"
+    back = soup.select_one(".translations a[hreflang=fi]")
+    assert back["href"] == f"/doc/{fi}"
+
+
+def test_document_view_of_a_pdf_cites_the_page_of_the_hit(client):
+    hits = client.get("/api/search?q=muovipakkausten&type=report").get_json()["hits"]
+    if not hits:
+        pytest.skip("reportlab is not installed: no PDF in the test data")
+    _, soup = page(client, f"/doc/{hits[0]['doc_id']}?q=muovipakkausten")
+    assert soup.select_one("#citation").get_text().endswith("kiertotalouden-tiekartta.pdf, p. 2.")
+    assert "Page 2" in soup.select_one(".page-marker").get_text() or any(
+        "Page 2" in m.get_text() for m in soup.select(".page-marker"))
+
+
+def test_document_view_without_a_query_and_unknown_ids(client):
+    fi = doc_id(client, "aurinkopaneelit")
+    response, soup = page(client, f"/doc/{fi}")
+    assert response.status_code == 200 and not soup.select("mark")
+    response, soup = page(client, "/doc/0000000000000000")
+    assert response.status_code == 404
+    assert "Document not found" in soup.find("h1").get_text()
+
+
+def test_document_view_keeps_the_lines_of_the_text(client):
+    fi = doc_id(client, "energy")
+    data = client.get(f"/api/documents/{fi}").get_json()
+    assert data["title"] == "Energy efficiency in Espoo schools"
+    assert client.get(f"/doc/{fi}").status_code == 200
+
+
+# -- the page's own language ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("header, lang, button", [
+    ("fi-FI,fi;q=0.9,en;q=0.8", "fi", "Hae"),
+    ("sv-SE,sv;q=0.9", "sv", "Sök"),
+    ("en-GB,en;q=0.9", "en", "Search"),
+    ("de-DE,de;q=0.9", "en", "Search"),
+])
+def test_accept_language_picks_the_ui_language(client, header, lang, button):
+    response, soup = page(client, "/?q=kierrätys", headers={"Accept-Language": header})
+    assert soup.find("html")["lang"] == lang
+    assert response.headers["Content-Language"] == lang
+    assert soup.select_one(".search-button").get_text(strip=True) == button
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_the_switch_overrides_the_browser_and_is_remembered(app):
+    client = app.test_client()
+    response, soup = page(client, "/?q=kierrätys&ui=sv", headers={"Accept-Language": "en"})
+    assert soup.find("html")["lang"] == "sv"
+    assert "ui=sv" in response.headers["Set-Cookie"]
+    switch = {a["lang"]: a for a in soup.select(".ui-switch a")}
+    assert switch["sv"]["aria-current"] == "true"
+    assert args_of(switch["fi"]["href"]) == {"q": "kierrätys", "ui": "fi"}
+    _, soup = page(client, "/", headers={"Accept-Language": "en"})
+    assert soup.find("html")["lang"] == "sv"  # from the cookie
+    _, soup = page(client, "/?ui=fi")
+    assert "Hae arkistosta" in soup.find("label", attrs={"for": "q"}).get_text()
+
+
+# -- escaping ---------------------------------------------------------------------------------------
+
+HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>",
+           "</title><script>alert(1)</script>", "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_the_echoed_query_is_text(client, query):
+    for path in ("/", "/doc/" + doc_id(client, "kierrätys")):
+        response = client.get(path, query_string={"q": query})
+        body = response.get_data(as_text=True)
+        assert response.status_code in (200, 400)
+        soup = BeautifulSoup(body, "html.parser")
+        assert soup.find("input", id="q")["value"] == query
+        assert not soup.find_all("img") and not soup.select("body script") and not soup.find_all("svg", onload=True)
+        assert "<script>alert" not in body and "<img src=x" not in body
+
+
+def test_document_titles_and_text_are_escaped(client):
+    response, soup = page(client, "/?q=quarantine")
+    body = response.get_data(as_text=True)
+    hit = soup.select_one("li.hit")
+    assert hit.select_one(".hit-title a").get_text() == (
+        "Markup <b>test</b> & <script>alert('title')</script> notes")
+    assert "&lt;img src=x onerror=alert(&#39;body&#39;)&gt;" in body or "&lt;img src=x" in body
+    assert not soup.select("li.hit b") and not soup.select("li.hit img") and not soup.select("li.hit script")
+    assert {tag.name for tag in hit.select_one(".hit-snippet").find_all(True)} <= {"mark"}
+    # A javascript: URL from a document's metadata is never a link.
+    assert "javascript:" not in " ".join(a.get("href", "") for a in soup.find_all("a"))
+
+    response, soup = page(client, f"/doc/{hit['data-doc']}?q=quarantine")
+    body = response.get_data(as_text=True)
+    assert soup.find("h1").get_text() == "Markup <b>test</b> & <script>alert('title')</script> notes"
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert {tag.name for p in soup.select(".passage") for tag in p.find_all(True)} <= {"mark"}
+    assert "javascript:" not in " ".join(a.get("href", "") for a in soup.find_all("a"))
+    # The API's HTML field is escaped the same way.
+    data = client.get(f"/api/documents/{hit['data-doc']}?q=quarantine").get_json()
+    assert any("<mark>" in p["highlight"] for p in data["passages"])
+    assert all("<img" not in p["highlight"] for p in data["passages"])
+
+
+def test_pages_send_a_content_security_policy(client):
+    response = client.get("/?q=kierrätys")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "object-src 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# -- odd input never makes a 500 ------------------------------------------------------------------
+
+ODD_QUERIES = [
+    "a" * 10_000, "kierrätys " * 300, '"unbalanced', "unbalanced\"", "'", "*", "?", "**", "*ä*",
+    "\x00\x01\x02\x03", "kierr\x02ätys\x03", "\u202ekierrätys", "((((", "))", "AND", "OR NOT", "NOT",
+    "title:x", "lang:fi", "[a TO b]", "{x TO}", "x^3", "x~2", "-", "+", "\\", "/", "%", "%00",
+    "🌍♻️", "ääääää" * 50, " ", "\t\n", "kierrätys AND (biojäte OR", "<", "&amp;",
+]
+
+
+@pytest.mark.parametrize("query", ODD_QUERIES, ids=lambda q: repr(q[:20]))
+def test_odd_queries_never_make_a_500(client, query):
+    for path in ("/", "/api/search"):
+        response = client.get(path, query_string={"q": query})
+        assert response.status_code in (200, 400), (path, response.status_code)
+        if path.startswith("/api"):
+            body = response.get_json()
+            if response.status_code == 400:
+                assert_error_shape(response, 400)
+            else:
+                assert body["ok"] is True
+    fi = doc_id(client, "kierrätys")
+    assert client.get(f"/doc/{fi}", query_string={"q": query}).status_code == 200
+    assert client.get(f"/api/documents/{fi}", query_string={"q": query}).status_code in (200, 400)
+
+
+def test_random_text_never_makes_a_500(client):
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    @hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+    @hypothesis.given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=60))
+    def check(query):
+        response = client.get("/api/search", query_string={"q": query})
+        assert response.status_code in (200, 400), query
+
+    check()
+
+
+def test_odd_paths_and_ids(client):
+    for path in ("/doc/%00", "/doc/..%2F..%2Fetc%2Fpasswd", "/doc/" + "x" * 5000, "/api/documents/%3Cscript%3E",
+                 "/?q=x&page=99999999999999999999", "/?lang[]=fi", "/static/../kb.py",
+                 "/?q=%ED%A0%80", "/?q=%FF%FE", "/api/search?q=%ED%A0%80", "/api/search?q=%C0%AF"):
+        assert client.get(path).status_code in (200, 400, 404), path
+
+
+# -- the JSON API -----------------------------------------------------------------------------------
+
+def test_api_search_returns_the_cli_fields_plus_ok(client, web_index):
+    response = client.get("/api/search?q=kierrätys&per_page=2")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["ok"] is True
+    for key in ("query", "query_lang", "total", "page", "per_page", "suggestion", "facets", "hits", "seconds"):
+        assert key in data
+    assert data["total"] == 3 and data["page"] == 1 and data["per_page"] == 2 and len(data["hits"]) == 2
+    assert data["query_lang"]["lang"] == "fi"
+    assert set(data["facets"]) == {"lang", "doc_type", "year"} and data["facets"]["lang"] == {"fi": 3}
+
+    runner = CliRunner()
+    result = runner.invoke(cli, ["search", "kierrätys", "--index", str(web_index), "--limit", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    expected = json.loads(result.output)
+    assert [h.keys() for h in data["hits"]] == [h.keys() for h in expected["hits"]]
+    assert [h["passage_id"] for h in data["hits"]] == [h["passage_id"] for h in expected["hits"]]
+    assert "<mark>" in data["hits"][0]["highlight"] and "\x02" not in data["hits"][0]["snippet"]
+
+
+def test_api_search_filters_and_empty_query(client):
+    data = client.get("/api/search?q=kierrätys OR återvinning&lang=sv&type=page&year=2016").get_json()
+    assert data["hits"] and {h["lang"] for h in data["hits"]} == {"sv"}
+    assert {h["doc_type"] for h in data["hits"]} == {"page"} and {h["year"] for h in data["hits"]} == {2016}
+    data = client.get("/api/search?q=").get_json()
+    assert data["ok"] is True and data["total"] == 0 and data["hits"] == []
+
+
+def test_api_document(client):
+    fi = doc_id(client, "kierrätys", lang="fi", doc_type="page")
+    data = client.get(f"/api/documents/{fi}?q=biojäte").get_json()
+    assert data["ok"] is True and data["doc_id"] == fi
+    assert data["title"] == "Jätteiden kierrätys pääkaupunkiseudulla" and data["lang"] == "fi"
+    assert data["translations"][0]["lang"] == "sv" and data["translations"][0]["doc_id"]
+    assert [p["ordinal"] for p in data["passages"]] == sorted(p["ordinal"] for p in data["passages"])
+    assert any(p["matched"] and "<mark>" in p["highlight"] for p in data["passages"])
+    assert client.get("/api/stats").get_json()["documents"] == 6
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/api/search?q=x&page=0", 400),
+    ("/api/search?q=x&page=abc", 400),
+    ("/api/search?q=x&page=1.5", 400),
+    ("/api/search?q=x&per_page=0", 400),
+    ("/api/search?q=x&per_page=101", 400),
+    ("/api/search?q=x&lang=de", 400),
+    ("/api/search?q=x&type=pdf", 400),
+    ("/api/search?q=x&year=abc", 400),
+    ("/api/search?q=x&year=1800", 400),
+    ("/api/search?q=" + "x" * 2000, 400),
+    ("/api/documents/0000000000000000", 404),
+    ("/api/nope", 404),
+    ("/api/documents", 404),
+    ("/api/documents/", 404),
+])
+def test_api_errors_share_one_shape(client, path, status):
+    body = assert_error_shape(client.get(path), status)
+    if "page=" in path or "per_page" in path:
+        assert "page" in body["error"]
+
+
+def test_api_wrong_method_is_json_too(client):
+    assert_error_shape(client.post("/api/search?q=x"), 405)
+
+
+def test_unknown_pages_are_pages(client):
+    response, soup = page(client, "/no/such/page", headers={"Accept-Language": "fi"})
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "Sivua ei löytynyt" in soup.find("h1").get_text()
+
+
+def test_bad_parameters_on_the_page_are_explained_not_500(client):
+    response, soup = page(client, "/?q=kierrätys&lang=xx&type=page")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert soup.find("input", id="q")["value"] == "kierrätys"
+    notice = soup.select_one(".notice--error")
+    assert "lang" in notice.get_text()
+    assert args_of(notice.select_one("a")["href"]) == {"q": "kierrätys", "type": "page"}
+    response, soup = page(client, "/?q=" + "x" * 5000)
+    assert response.status_code == 400 and "1000" in soup.select_one(".notice--error").get_text()
+
+
+def test_a_missing_index_is_503_with_a_hint(tmp_path):
+    app = create_app(tmp_path / "no-index")
+    client = app.test_client()
+    body = assert_error_shape(client.get("/api/search?q=kierrätys"), 503)
+    assert "ingest" in body["hint"]
+    assert_error_shape(client.get("/api/documents/abc"), 503)
+    assert_error_shape(client.get("/api/stats"), 503)
+    response, soup = page(client, "/?q=kierrätys")
+    assert response.status_code == 503 and "ingest" in soup.select_one(".admin-note").get_text()
+    assert page(client, "/")[0].status_code == 503
+
+
+def test_unexpected_errors_are_500_without_a_traceback(app, monkeypatch, caplog):
+    kb = app.extensions["smartclean_kb"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(kb, "search", broken)
+    client = app.test_client()
+    body = assert_error_shape(client.get("/api/search?q=kierrätys"), 500)
+    assert "secret" not in body["error"]
+    response, soup = page(client, "/?q=kierrätys")
+    assert response.status_code == 500 and "secret" not in response.get_data(as_text=True)
+    assert "secret internals" in caplog.text  # logged for the administrator
+
+
+# -- serve --get ----------------------------------------------------------------------------------------
+
+def test_serve_get_answers_one_request(web_index):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["serve", "--index", str(web_index), "--get", "/api/search?q=kierrätys"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["ok"] is True and data["total"] == 3
+    result = runner.invoke(cli, ["serve", "--index", str(web_index), "--get", "/api/search?q=x&page=0"])
+    assert result.exit_code != 0 and json.loads(result.output)["status"] == 400
+
+
+# -- searching while an ingest runs in another process ---------------------------------------------
+
+NEW_DOC = """---
+title: Heliostat field notes
+date: {date}
+lang: en
+---
+The heliostat array on the Otaniemi campus roof follows the sun with two hundred mirrors.
+Students measured how much heat the heliostat array delivers to the district heating loop
+during the spring, and compared it with the heat pumps of the campus.
+"""
+
+
+def test_searches_keep_working_while_an_ingest_runs(tmp_path):
+    index, docs = build_index(tmp_path, pdf=False)
+    app = create_app(index)
+    (docs / "heliostat-notes.md").write_text(NEW_DOC.format(date="2020-04-01"), encoding="utf-8")
+    # A second folder makes the ingest long enough to overlap many searches.
+    more = tmp_path / "more"
+    more.mkdir()
+    for n in range(12):
+        text = NEW_DOC.format(date=f"2020-05-{n + 1:02d}").replace("heliostat", f"mirror{n}")
+        (more / f"note-{n}.md").write_text(text, encoding="utf-8")
+    problems: list[str] = []
+    found = threading.Event()
+    stop = threading.Event()
+
+    def search_loop():
+        client = app.test_client()
+        while not stop.is_set():
+            for q in ("kierrätys", "heliostat"):
+                response = client.get("/api/search", query_string={"q": q})
+                if response.status_code != 200:
+                    problems.append(f"{q}: {response.status_code} {response.get_data(as_text=True)[:200]}")
+                    continue
+                data = response.get_json()
+                if q == "kierrätys" and data["total"] < 1:
+                    problems.append("the old documents vanished during the ingest")
+                if q == "heliostat" and data["total"]:
+                    found.set()
+
+    threads = [threading.Thread(target=search_loop) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "smartclean_kb", "ingest", "--index", str(index), "-q",
+             str(docs), str(more)],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert process.returncode == 0, process.stderr
+        deadline = time.monotonic() + 10
+        while not found.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert not problems, problems[:5]
+    assert found.is_set(), "the new document never appeared in the search results"
+
+
+@pytest.mark.xfail(reason="library: search.facet_counts builds its column readers with "
+                          "MultiReader.column_reader, which skips a segment that has no value "
+                          "for a column, so an ingest of only undated files breaks facet counts "
+                          "(IndexError -> 500)", raises=AssertionError)
+def test_facets_after_ingesting_only_undated_files(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(WEB_DATA / "kierratys.fi.html", docs)
+    index = tmp_path / "index"
+    KnowledgeBase(index).ingest([docs])
+    (docs / "undated.txt").write_text(NEW_DOC.split("---\n")[-1], encoding="utf-8")
+    KnowledgeBase(index).ingest([docs])
+    client = create_app(index).test_client()
+    response = client.get("/api/search?q=heliostat")
+    assert response.status_code == 200, response.get_json()
