@@ -104,6 +104,8 @@ class IndexStore:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        #: The open lock file's descriptor while this store holds the write lock.
+        self.lock_fd: int | None = None
 
     def exists(self) -> bool:
         return (self.root / CURRENT_FILE).is_file()
@@ -219,8 +221,10 @@ class IndexStore:
                                 f"(up to {timeout:g} s)...")
                         told = True
                     time.sleep(0.1)
+            self.lock_fd = handle.fileno()
             yield
         finally:
+            self.lock_fd = None
             handle.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -340,7 +341,10 @@ class KnowledgeBase:
         """Extract, split and detect, in worker processes when there is enough to do."""
         jobs = [(f, digests[f.key]) for f in todo]
         if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+            lock = self.store.lock_fd
+            lock_id = _file_id(lock) if lock is not None else None
+            with ProcessPoolExecutor(max_workers=self.jobs, initializer=_worker_init,
+                                     initargs=(os.getpid(), lock, lock_id)) as pool:
                 for item, spent in pool.map(_process_file, jobs, chunksize=4):
                     timings.update(spent)
                     yield item
@@ -407,6 +411,35 @@ def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detecti
     ]
     langs = tuple(sorted({p.lang for p in passages if p.lang != "und"}))
     return passages, doc_det, langs
+
+
+def _file_id(fd: int) -> tuple[int, int]:
+    info = os.fstat(fd)
+    return info.st_dev, info.st_ino
+
+
+def _worker_init(parent: int, lock_fd: int | None, lock_id: tuple[int, int] | None) -> None:
+    """Set up an extraction worker so that a killed ingest cannot leave the index locked.
+
+    A forked worker inherits the parent's open lock file, and flock belongs to the open
+    file, so a worker that outlived a SIGKILLed ingest would hold the index lock for
+    ever (and sit idle for ever: the task queue never reaches end of file). Close the
+    inherited descriptor (only if it is still that lock file: under spawn it is not
+    inherited) and exit as soon as the parent is gone.
+    """
+    if lock_fd is not None:
+        try:
+            if _file_id(lock_fd) == lock_id:
+                os.close(lock_fd)
+        except OSError:
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, float]]:
