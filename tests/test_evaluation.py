@@ -1,0 +1,101 @@
+"""TREC files and retrieval metrics on a tiny hand-made run with known values."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pytest
+
+from smartclean_kb.evaluation import (
+    collapse,
+    docid_for,
+    evaluate,
+    format_run,
+    ndcg,
+    read_qrels,
+    read_topics,
+    reciprocal_rank,
+    recall,
+    score_run,
+)
+
+
+def test_topics_and_qrels_parse_trec_files(tmp_path):
+    topics = tmp_path / "topics.tsv"
+    topics.write_text("q1\tjätehuollon kustannukset\n\n# a comment\nq2\tstad och region\n", encoding="utf-8")
+    qrels = tmp_path / "qrels.txt"
+    qrels.write_text("q1 0 d1 1\nq1 0 d2 2\nq2 0 d3 0\n", encoding="utf-8")
+    assert read_topics(topics) == {"q1": "jätehuollon kustannukset", "q2": "stad och region"}
+    assert read_qrels(qrels) == {"q1": {"d1": 1, "d2": 2}, "q2": {"d3": 0}}
+
+
+def test_metrics_on_a_hand_made_run():
+    grades = {"d2": 1}
+    docids = ["d1", "d2", "d3"]
+    assert reciprocal_rank(docids, grades, 10) == 0.5
+    assert ndcg(docids, grades, 10) == pytest.approx(1 / math.log2(3))
+    assert recall(docids, grades, 1) == 0.0 and recall(docids, grades, 10) == 1.0
+    graded = {"a": 2, "b": 1}
+    assert ndcg(["b", "a"], graded, 10) == pytest.approx((1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3)))
+
+
+def test_score_run_averages_and_counts_missing_queries_as_zero():
+    qrels = {"q1": {"d1": 1}, "q2": {"d9": 1}, "q3": {"d5": 0}}
+    run = {"q1": [("d1", 3.0), ("d2", 1.0)]}
+    scores = score_run(run, qrels)
+    assert scores["queries"] == 2  # q3 has no relevant document
+    assert scores["mrr@10"] == 0.5 and scores["ndcg@10"] == 0.5 and scores["recall@100"] == 0.5
+
+
+def test_ties_break_by_docid_in_rank_and_run_file():
+    run = {"q2": [("b", 1.0)], "q1": [("z", 2.0), ("b", 1.0), ("a", 1.0)]}
+    lines = format_run(run, tag="t").splitlines()
+    assert lines == [
+        "q1 Q0 z 1 2.000000 t",
+        "q1 Q0 a 2 1.000000 t",
+        "q1 Q0 b 3 1.000000 t",
+        "q2 Q0 b 1 1.000000 t",
+    ]
+    assert reciprocal_rank(["a", "b"], {"a": 1}, 10) == 1.0
+    assert score_run({"q": [("b", 1.0), ("a", 1.0)]}, {"q": {"b": 1}})["mrr@10"] == 0.5
+
+
+def test_hits_map_to_docids_by_relative_path_or_stem():
+    known = {"pages/x.fi.html", "asd19990132-1"}
+    assert docid_for("/data/corpus/pages/x.fi.html", known) == "pages/x.fi.html"
+    assert docid_for("docs/asd19990132-1.txt", known) == "asd19990132-1"
+    assert docid_for("other/unjudged.txt", known) == "unjudged"
+
+
+@dataclass
+class FakeHit:
+    source: str
+    score: float
+
+
+class TinyKB:
+    """A judged collection small enough to check by hand, searched by word overlap."""
+
+    docs = {"docs/a.txt": "jäte huolto", "docs/b.txt": "stad region", "docs/c.txt": "jäte stad"}
+
+    def search(self, query: str, limit: int = 10):
+        words = set(query.split())
+        hits = [FakeHit(src, float(len(words & set(text.split())))) for src, text in self.docs.items()]
+        hits = [h for h in hits if h.score > 0]
+        hits.sort(key=lambda h: (-h.score, h.source))
+        # a second, weaker passage of the best document must not count twice
+        return (hits[:1] + [FakeHit(hits[0].source, 0.1)] + hits[1:])[:limit] if hits else []
+
+
+def test_evaluate_end_to_end_writes_a_run(tmp_path):
+    topics = {"q1": "jäte huolto", "q2": "stad", "q3": "region stad jäte"}
+    qrels = {"q1": {"a": 1}, "q2": {"c": 1}, "q3": {"b": 1}}
+    run_path = tmp_path / "run.txt"
+    scores = evaluate(TinyKB(), topics, qrels, run_path=run_path)
+    # q1: a first (1.0); q2: b and c tie -> b, c (0.5); q3: b first (1.0)
+    assert scores["mrr@10"] == pytest.approx((1 + 0.5 + 1) / 3)
+    lines = run_path.read_text().splitlines()
+    assert lines[0].split() == ["q1", "Q0", "a", "1", "2.000000", "smartclean-kb"]
+    assert [line.split()[2] for line in lines if line.startswith("q1")] == ["a", "c"]
+    assert collapse([FakeHit("docs/a.txt", 2.0), FakeHit("docs/a.txt", 1.0)], {"a"}, 10) == [("a", 2.0)]
