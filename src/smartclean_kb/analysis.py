@@ -1,28 +1,403 @@
-"""Finnish, Swedish and English analysers as Whoosh chains (placeholder: Snowball stems).
+"""Finnish, Swedish and English analysers as Whoosh chains of small filters.
 
-Contract used by the index and search steps:
-``ANALYSER_VERSION``, ``backend()``, ``analyzer_for(name)`` for ``fi``, ``sv``, ``en``,
-``exact``, and ``analyze(text, lang) -> list[str]``.
+Snowball stemming misses Finnish consonant gradation (``kaupunki``/``kaupungin``), never
+splits compounds and keeps Swedish pairs like ``stad``/``städer`` apart.  These chains
+index, at the position of every word, its lowercased form, its dictionary lemmas and the
+lemmas of its compound parts, so inflected and compound forms meet on shared terms while
+phrase queries still line up.  Lemmas come from Voikko for Finnish when it is installed
+and from simplemma (pure Python, fi and sv) otherwise; ``backend()`` says which.
+
+Analysers are pickled into the index by Whoosh, so the classes live here at module level
+and hold only their settings; dictionaries and caches are module globals.
 """
 
 from __future__ import annotations
 
-from whoosh.analysis import Analyzer, LanguageAnalyzer, RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Iterator
 
-ANALYSER_VERSION = "0-placeholder"
+from whoosh.analysis import (
+    Analyzer,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
+from whoosh.lang import stopwords_for_language
+
+ANALYSER_VERSION = "1"
+
+WORD_PATTERN = r"\w+"
+CACHE_SIZE = 1 << 20
+MIN_PART = 3
+"""Shortest compound part (after dropping a linking letter) the splitters accept."""
+
+
+@dataclass(frozen=True)
+class TextField:
+    """One indexed text field: which analyser fills it, for which passage languages."""
+
+    name: str
+    analyzer: str
+    langs: tuple[str, ...]
+    boost: float = 1.0
+
+
+TEXT_FIELDS: tuple[TextField, ...] = (
+    TextField("text_fi", "fi", ("fi",), 1.0),
+    TextField("text_sv", "sv", ("sv",), 1.0),
+    TextField("text_en", "en", ("en",), 1.0),
+    TextField("text_exact", "exact", ("*",), 1.0),
+)
+
+
+# --- dictionaries -----------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _voikko():
+    """The Finnish Voikko handle, or None when libvoikko or its dictionary is missing."""
+    if os.environ.get("SMARTCLEAN_KB_NO_VOIKKO"):
+        return None
+    try:
+        import libvoikko
+
+        return libvoikko.Voikko("fi")
+    except Exception:
+        return None
+
+
+@lru_cache(maxsize=None)
+def _forms(lang: str):
+    """simplemma's word form -> lemma table for ``lang`` (loaded once, read-only)."""
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    return DefaultDictionaryFactory().get_dictionary(lang)
+
+
+@lru_cache(maxsize=None)
+def _lemma_set(lang: str) -> frozenset[str]:
+    return frozenset(_forms(lang).values())
 
 
 def backend() -> str:
-    return "snowball"
+    """Which lemmatisers build the index terms, e.g. ``voikko 4.3.1 + simplemma``."""
+    import simplemma
+
+    simplemma_name = f"simplemma {getattr(simplemma, '__version__', '')}".strip()
+    voikko = _voikko()
+    if voikko is None:
+        return simplemma_name
+    return f"voikko {voikko.getVersion()} + {simplemma_name}"
+
+
+# --- word analysis (cached: a corpus repeats its word forms) ----------------------
+
+
+def _voikko_analyses(word: str) -> list[dict]:
+    voikko = _voikko()
+    analyses = voikko.analyze(word)
+    if not analyses and word[:1].islower():
+        analyses = voikko.analyze(word[:1].upper() + word[1:])
+    return analyses
+
+
+_MORPHEME = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
+
+
+def _voikko_components(wordbases: str) -> list[str]:
+    """Compound components in a Voikko WORDBASES string, as base forms where Voikko gives one.
+
+    ``+oike(oikea)+uden(+us)+käymis(käydä)+kaari(kaari)`` -> ``oikeuden``, ``käymis``,
+    ``kaari``: derivational morphemes (base starting with ``+``, or none) join the
+    component before them, which is then represented by its surface string.
+    """
+    components: list[list[str]] = []
+    for surface, base in _MORPHEME.findall(wordbases):
+        if base and not base.startswith("+") or not components:
+            components.append([surface, base])
+        else:
+            components[-1][0] += surface
+            components[-1][1] = ""
+    return [base or surface for surface, base in components]
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def lemmas(word: str, lang: str) -> tuple[str, ...]:
+    """Dictionary lemmas of a lowercased word form; empty when no dictionary knows it."""
+    if lang == "fi" and _voikko() is not None:
+        found = dict.fromkeys(a["BASEFORM"].lower() for a in _voikko_analyses(word))
+        return tuple(found)
+    if lang in ("fi", "sv"):
+        lemma = _forms(lang).get(word)
+        if lemma is not None:
+            return (lemma.lower(),)
+        if word in _lemma_set(lang):
+            return (word,)
+    return ()
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def compound_parts(word: str, lang: str) -> tuple[str, ...]:
+    """Lemmas of the parts of a compound word form (empty for a simple word)."""
+    if lang == "fi" and _voikko() is not None:
+        parts: dict[str, None] = {}
+        for analysis in _voikko_analyses(word):
+            components = _voikko_components(analysis.get("WORDBASES") or "")
+            if len(components) < 2:
+                continue
+            for component in components:
+                for piece in component.lower().split("="):
+                    found = lemmas(piece, "fi") if piece != word else ()
+                    parts.update(dict.fromkeys(found or (piece,)))
+        return tuple(p for p in parts if len(p) >= MIN_PART)
+    if lang in ("fi", "sv"):
+        return _split(word, lang, 0) or ()
+    return ()
+
+
+_LINKS = {
+    "sv": (("s", ""), ("e", ""), ("", ""), ("", "a"), ("o", "a"), ("s", "e")),
+    "fi": (("", ""),),
+}
+"""(linking ending to drop, ending to add) that turn a compound's first part into a word."""
+
+
+def _head_lemma(head: str, lang: str) -> tuple[str, bool] | None:
+    """The lemma a compound's first part stands for, and whether a linking -s- was dropped."""
+    forms = _forms(lang)
+    stems = [
+        ((head[: -len(drop)] if drop else head) + add, drop == "s")
+        for drop, add in _LINKS[lang]
+        if head.endswith(drop) and len(head) - len(drop) + len(add) >= MIN_PART
+    ]
+    for stem, linked in stems:
+        if stem in _lemma_set(lang):
+            return stem, linked
+    for stem, linked in stems:
+        if stem in forms:
+            return (stem if lang == "sv" else forms[stem].lower()), linked
+    return None
+
+
+def _tail_lemma(tail: str, lang: str) -> str | None:
+    if len(tail) < 4 or tail in _NOT_TAILS.get(lang, ()):
+        return None
+    lemma = _forms(lang).get(tail)
+    if lemma is not None:
+        return lemma.lower()
+    return tail if tail in _lemma_set(lang) else None
+
+
+_NOT_TAILS = {
+    "sv": frozenset(
+        {"barhet", "barheten", "lighet", "ligheten", "ning", "ningen", "heten", "heter", "hetens"}
+    )
+}
+"""Derivational endings that the lexicon also lists as words."""
+
+
+def _split(word: str, lang: str, depth: int) -> tuple[str, ...] | None:
+    """Split a word into known lemmas, preferring balanced cuts and a linking -s-."""
+    best: tuple[int, tuple[str, ...]] | None = None
+    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+        tail_lemma = _tail_lemma(word[cut:], lang)
+        if tail_lemma is None:
+            continue
+        head = word[:cut]
+        head_parts: tuple[str, ...] | None = None
+        linked = False
+        found = _head_lemma(head, lang)
+        if found is not None:
+            head_parts, linked = (found[0],), found[1]
+        elif depth < 2:
+            head_parts = _split(head, lang, depth + 1)
+        if head_parts:
+            score = min(len(head), len(word) - cut) + 2 * linked
+            if best is None or score > best[0]:
+                best = (score, (*head_parts, tail_lemma))
+    return best[1] if best else None
+
+
+_DERIVATIONS = {"sv": ("het",)}
+"""Suffixes that make nouns of adjectives (``hållbar`` -> ``hållbarhet``)."""
+
+
+def derivation_base(word: str, lang: str) -> str | None:
+    """The adjective a ``-het`` noun is made from, when the lexicon knows it."""
+    for suffix in _DERIVATIONS.get(lang, ()):
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 4 and base in _lemma_set(lang):
+            return base
+    return None
+
+
+# --- tokeniser and filters --------------------------------------------------------
+
+
+class WordTokenizer(RegexTokenizer):
+    """Words as runs of letters and digits, always numbered: later filters group by position."""
+
+    def __init__(self, expression: str = WORD_PATTERN):
+        super().__init__(expression)
+
+    def __call__(self, value, **kwargs):
+        kwargs["positions"] = True
+        return super().__call__(value, **kwargs)
+
+
+# ----------------------------------------------------------------------
+
+
+class LemmaFilter(Filter):
+    """Adds each word's dictionary lemmas at the word's own position."""
+
+    is_morph = True
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            word = t.text
+            yield t
+            for lemma in lemmas(word, self.lang):
+                if lemma != word:
+                    t.text = lemma
+                    yield t
+
+
+class CompoundFilter(Filter):
+    """Adds the lemmas of a compound's parts at the compound's position."""
+
+    is_morph = True
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            word = t.text
+            yield t
+            for part in compound_parts(word, self.lang):
+                t.text = part
+                yield t
+
+
+class DerivationFilter(Filter):
+    """Adds the base adjective of a derived noun, so ``hållbarhet`` meets ``hållbar``."""
+
+    is_morph = True
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            base = derivation_base(t.text, self.lang)
+            yield t
+            if base is not None:
+                t.text = base
+                yield t
+
+
+class UnknownStemFilter(Filter):
+    """Adds a Snowball stem for words no dictionary knows (names, new compounds)."""
+
+    is_morph = True
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        stem = _snowball(self.lang)
+        for t in tokens:
+            word = t.text
+            yield t
+            if not lemmas(word, self.lang):
+                stemmed = stem(word)
+                if stemmed != word:
+                    t.text = stemmed
+                    yield t
+
+
+@lru_cache(maxsize=None)
+def _snowball(lang: str):
+    from whoosh.lang import stemmer_for_language
+
+    return lru_cache(maxsize=CACHE_SIZE)(stemmer_for_language(lang))
+
+
+class UniqueTermFilter(Filter):
+    """Drops a term already emitted at the same position, so alternatives count once."""
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        seen: set[str] = set()
+        position = None
+        for t in tokens:
+            if t.pos != position:
+                position = t.pos
+                seen = set()
+            if t.text not in seen:
+                seen.add(t.text)
+                yield t
+
+
+# --- analysers --------------------------------------------------------------------
+
+
+def _stop_filter(lang: str) -> StopFilter:
+    return StopFilter(stoplist=stopwords_for_language(lang), minsize=1)
+
+
+def language_analyzer(lang: str) -> Analyzer:
+    """Lowercase, stop words, lemmas and compound parts for ``fi`` or ``sv``."""
+    return (
+        WordTokenizer()
+        | LowercaseFilter()
+        | _stop_filter(lang)
+        | CompoundFilter(lang)
+        | LemmaFilter(lang)
+        | DerivationFilter(lang)
+        | UnknownStemFilter(lang)
+        | UniqueTermFilter()
+    )
+
+
+def english_analyzer() -> Analyzer:
+    """Lowercase, English stop words and Porter stems."""
+    return WordTokenizer() | LowercaseFilter() | _stop_filter("en") | StemFilter()
+
+
+def exact_analyzer() -> Analyzer:
+    """Lowercased word forms only, for exact matches, phrases and names."""
+    return WordTokenizer() | LowercaseFilter()
 
 
 def analyzer_for(name: str) -> Analyzer:
+    """The analyser for a ``TextField.analyzer`` name (``fi``, ``sv``, ``en``, ``exact``)."""
     if name in ("fi", "sv"):
-        return LanguageAnalyzer(name)
+        return language_analyzer(name)
     if name == "en":
-        return StemmingAnalyzer()
-    return RegexTokenizer(r"\w+(?:[-']\w+)*") | LowercaseFilter()
+        return english_analyzer()
+    if name == "exact":
+        return exact_analyzer()
+    raise ValueError(f"unknown analyser {name!r}")
 
 
 def analyze(text: str, lang: str) -> list[str]:
-    return [t.text for t in analyzer_for(lang)(text)]
+    """Index terms for ``text`` in ``lang`` (``exact`` for the exact-form analyser)."""
+    return [t.text for t in analyzer_for(lang if lang in ("fi", "sv", "en", "exact") else "exact")(text)]
+
+
+def explain_query(text: str) -> dict[str, list[str]]:
+    """The analysed query per text field, as search parses it (for ``--explain``)."""
+    return {
+        f.name: [t.text for t in analyzer_for(f.analyzer)(text, mode="query")]
+        for f in TEXT_FIELDS
+    }
