@@ -18,18 +18,12 @@ from click.testing import CliRunner
 from smartclean_kb import KnowledgeBase
 from smartclean_kb.cli import cli
 from smartclean_kb.web import create_app
-from web_fixtures import WEB_DATA, build_index
+from web_fixtures import WEB_DATA, build_index, web_index  # noqa: F401 (a fixture)
 
 ERROR_KEYS = {"ok", "error", "status", "hint"}
 
 
 # -- fixtures ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def web_index(tmp_path_factory) -> Path:
-    index, _docs = build_index(tmp_path_factory.mktemp("web"))
-    return index
-
 
 @pytest.fixture(scope="session")
 def app(web_index):

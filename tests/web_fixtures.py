@@ -9,6 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from smartclean_kb import KnowledgeBase
 
 WEB_DATA = Path(__file__).resolve().parent / "web_data"
@@ -69,3 +71,10 @@ def corpus_pages() -> Path | None:
     """The sample archive, when someone has written it (used only for the screenshot)."""
     pages = REPO / "corpus" / "pages"
     return pages if pages.is_dir() and any(pages.glob("*.html")) else None
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory) -> Path:
+    """The web test index, built once per session and shared by test_web and test_browser."""
+    index, _docs = build_index(tmp_path_factory.mktemp("web"))
+    return index

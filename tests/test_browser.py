@@ -1,0 +1,181 @@
+"""A real server on a free port, driven by a real headless Chromium through Playwright.
+
+Debian's chromium is used (``/usr/bin/chromium``; ``.ci/run`` installs it); without it
+these tests skip. The results page is saved to tests/artifacts/ to be looked at.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from werkzeug.serving import make_server
+
+from smartclean_kb.web import create_app
+from web_fixtures import ARTIFACTS, web_index  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def server(web_index):
+    """The app served by werkzeug's threaded server on 127.0.0.1, on a port the OS picks."""
+    httpd = make_server("127.0.0.1", 0, create_app(web_index), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (install Debian's chromium: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, *, javascript: bool = True, width: int = 1280, locale: str = "fi-FI",
+             bypass_csp: bool = False):
+    context = browser.new_context(java_script_enabled=javascript, locale=locale, bypass_csp=bypass_csp,
+                                  viewport={"width": width, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda msg: msg.type == "error" and page.errors.append(msg.text))
+    return page
+
+
+def wait_until(page, expression: str, timeout: float = TIMEOUT_MS / 1000) -> None:
+    """Poll a JavaScript expression from Python (page.wait_for_function evaluates strings in
+    the page, which the app's Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(50)
+
+
+@pytest.fixture
+def page(browser):
+    page = new_page(browser)
+    yield page
+    assert not page.errors, page.errors  # no script errors, no CSP violations
+    page.context.close()
+
+
+def test_type_a_finnish_query_see_marks_and_filter_by_language(page, server):
+    page.goto(server + "/")
+    assert page.locator("html").get_attribute("lang") == "fi"
+    assert page.evaluate("document.activeElement.id") == "q"  # autofocus on the start page
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("kierrätys OR återvinning", delay=20)
+    # Search as you type: the results arrive without submitting, and the URL follows.
+    page.wait_for_selector("li.hit mark")
+    wait_until(page, "location.search.includes('q=')")
+    marks = [m.lower() for m in page.locator("li.hit mark").all_inner_texts()]
+    assert any(m.startswith("kierr") for m in marks) and any(m.startswith("återvinn") for m in marks)
+    langs = set(page.locator("li.hit").evaluate_all("els => els.map(e => e.lang)"))
+    assert langs == {"fi", "sv"}
+
+    page.locator(".facet a[hreflang=sv]").click()
+    page.wait_for_url("**lang=sv**")
+    assert set(page.locator("li.hit").evaluate_all("els => els.map(e => e.lang)")) == {"sv"}
+    assert page.locator(".facet a[aria-current]").inner_text().startswith("ruotsi")
+    assert page.locator("#q").input_value() == "kierrätys OR återvinning"
+
+
+def test_open_a_document_and_follow_its_translation(page, server):
+    page.goto(server + "/?q=kierrätys&type=page")
+    page.get_by_role("link", name="Jätteiden kierrätys pääkaupunkiseudulla").first.click()
+    page.wait_for_url("**/doc/**#p-**")
+    assert page.locator("h1").inner_text() == "Jätteiden kierrätys pääkaupunkiseudulla"
+    target = page.evaluate("location.hash")
+    assert page.locator(target).locator("mark").count() >= 1
+    citation = page.locator("#citation").inner_text()
+    assert citation.startswith("Smart & Clean -säätiö (2016). Jätteiden kierrätys")
+
+    page.locator(".copy-button").click()
+    wait_until(page, "document.querySelector('.copy-status').textContent.length > 0")
+
+    page.locator(".translations a[hreflang=sv]").click()
+    page.wait_for_selector("article.document[lang=sv]")
+    assert page.locator("h1").inner_text() == "Återvinning av avfall i huvudstadsregionen"
+    assert page.locator(".translations a[hreflang=fi]").count() == 1
+
+
+def test_everything_works_without_javascript(browser, server):
+    page = new_page(browser, javascript=False, locale="sv-SE")
+    try:
+        page.goto(server + "/")
+        assert page.locator("html").get_attribute("lang") == "sv"
+        assert not page.locator(".copy-button").is_visible() if page.locator(".copy-button").count() else True
+        page.fill("#q", "kierrätys OR återvinning")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("li.hit mark")
+        page.locator(".facet a[hreflang=fi]").click()
+        page.wait_for_url("**lang=fi**")
+        assert set(page.locator("li.hit").evaluate_all("els => els.map(e => e.lang)")) == {"fi"}
+        page.locator("li.hit .hit-title a").first.click()
+        page.wait_for_selector(".citation-text")
+        assert not page.locator(".copy-button").is_visible()
+    finally:
+        page.context.close()
+
+
+def test_hostile_queries_stay_text(browser, server):
+    """With the Content-Security-Policy switched off: escaping alone must keep this inert."""
+    page = new_page(browser, bypass_csp=True)
+    query = "<img src=x onerror=window.__xss=1>"
+    page.goto(server + "/?q=" + quote(query))
+    assert page.locator("#q").input_value() == query
+    assert page.evaluate("window.__xss") is None
+    # Typed into the box (the search-as-you-type path) and on the document view.
+    page.fill("#q", "")
+    page.keyboard.type('"><img src=y onerror=window.__xss=2> kierrätys', delay=5)
+    wait_until(page, "location.search.includes('kierr')")
+    page.wait_for_selector("li.hit")
+    assert page.evaluate("window.__xss") is None
+    page.goto(server + "/doc/" + page.locator("li.hit").first.get_attribute("data-doc") + "?q=" + quote(query))
+    assert page.locator("#q").input_value() == query
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("img").count() == 0
+    # Document text and titles with markup in them.
+    page.goto(server + "/?q=quarantine")
+    page.locator("li.hit .hit-title a").first.click()
+    page.wait_for_selector(".citation-text")
+    assert "<script>" in page.locator("h1").inner_text()
+    assert page.evaluate("window.__xss") is None and page.locator("img, b").count() == 0
+    assert not page.errors, page.errors
+    page.context.close()
+
+
+def test_screenshot_of_the_results_page(browser, server):
+    """Saved as tests/artifacts/results.png (and a phone-width one) for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    query = quote("kierrätys OR återvinning OR energy OR aurinkosähkö")
+    for width, name in ((1280, "results.png"), (390, "results-mobile.png")):
+        page = new_page(browser, width=width)
+        try:
+            page.goto(f"{server}/?q={query}")
+            page.wait_for_selector("li.hit")
+            page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        finally:
+            page.context.close()
+    assert (ARTIFACTS / "results.png").stat().st_size > 20_000
