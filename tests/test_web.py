@@ -372,7 +372,9 @@ def test_random_text_never_makes_a_500(client):
 def test_odd_paths_and_ids(client):
     for path in ("/doc/%00", "/doc/..%2F..%2Fetc%2Fpasswd", "/doc/" + "x" * 5000, "/api/documents/%3Cscript%3E",
                  "/?q=x&page=99999999999999999999", "/?lang[]=fi", "/static/../kb.py",
-                 "/?q=%ED%A0%80", "/?q=%FF%FE", "/api/search?q=%ED%A0%80", "/api/search?q=%C0%AF"):
+                 "/?q=%ED%A0%80", "/?q=%FF%FE", "/api/search?q=%ED%A0%80", "/api/search?q=%C0%AF",
+                 "/?endpoint=x", "/?_method=POST&q=x", "/?_external=1&q=x", "/?q=x&page=abc&endpoint=y",
+                 "/doc/abc?endpoint=1&_anchor=x", "/nowhere?endpoint=1", "/?ui=xx&q=x", "/?q=x&q=y"):
         assert client.get(path).status_code in (200, 400, 404), path
 
 

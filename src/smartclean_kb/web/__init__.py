@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, g, jsonify, render_template, request, url_for
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from ..errors import KBError, NotFoundError, QueryError
@@ -29,6 +31,12 @@ UI_COOKIE = "ui"
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
+
+
+def link(path: str, args: dict[str, Any]) -> str:
+    """``path`` with a query string (any argument names, unlike url_for's keywords)."""
+    query = urlencode([(k, v) for k, v in args.items() if v is not None])
+    return f"{path}?{query}" if query else path
 
 
 class _LockedKB:
@@ -84,7 +92,7 @@ def create_app(index_path=None) -> Flask:
         """This page's URL with some query arguments changed (the UI language switch)."""
         args = request.args.to_dict()
         args.update({k: v for k, v in changes.items() if v is not None})
-        return url_for(request.endpoint or "search_page", **(request.view_args or {}), **args)
+        return link(request.path, args)
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
@@ -124,8 +132,13 @@ def create_app(index_path=None) -> Flask:
             return jsonify(ok=False, error=message, status=status, hint=hint or None), status
         if not hasattr(g, "ui"):
             choose_ui_language()
-        return render_template("error.html", status=status, message=message, hint=hint,
-                               **page), status
+        try:
+            html = render_template("error.html", status=status, message=message, hint=hint,
+                                   params=SearchParams(), **page)
+        except Exception:  # Never let the error page itself fail.
+            log.exception("cannot render the error page")
+            html = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
+        return html, status
 
     @app.errorhandler(BadParam)
     def bad_param(exc: BadParam):
@@ -203,7 +216,7 @@ def create_app(index_path=None) -> Flask:
             return render_search(
                 SearchParams(q=request.args.get("q", "")), 400,
                 problem=t("error_bad_param", name=exc.name, problem=t(key, **values)),
-                without_url=url_for("search_page", **args),
+                without_url=link(url_for("search_page"), args),
             )
         if not params.q.strip():
             return render_search(params, stats=kb.stats(), examples=i18n.EXAMPLES)
