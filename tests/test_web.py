@@ -559,10 +559,6 @@ def test_searches_keep_working_while_an_ingest_runs(tmp_path):
     assert found.is_set(), "the new document never appeared in the search results"
 
 
-@pytest.mark.xfail(reason="library: search.facet_counts builds its column readers with "
-                          "MultiReader.column_reader, which skips a segment that has no value "
-                          "for a column, so an ingest of only undated files breaks facet counts "
-                          "(IndexError -> 500)", raises=AssertionError)
 def test_facets_after_ingesting_only_undated_files(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -90,8 +90,15 @@ class Generation:
     manifest: dict[str, dict[str, Any]]
 
     def open(self):
+        """The Whoosh index, checked by opening every segment once.
+
+        ``open_dir`` reads only the TOC; a missing or truncated segment file would
+        otherwise surface later, in the middle of a search, as a raw Whoosh error.
+        """
         try:
-            return whoosh_index.open_dir(str(self.path))
+            index = whoosh_index.open_dir(str(self.path))
+            index.reader().close()
+            return index
         except Exception as exc:  # Whoosh raises many types for damaged or foreign files.
             raise IndexVersionError(
                 f"index at {self.path.parent} is damaged or unreadable ({type(exc).__name__})",
@@ -120,7 +127,12 @@ class IndexStore:
                 f"index at {self.root} is damaged: cannot read {CURRENT_FILE} ({exc.__class__.__name__})",
                 f"rebuild it: smartclean-kb ingest --rebuild --index {self.root} PATH...",
             ) from exc
-        return name if _GEN.match(name) else None
+        if not _GEN.match(name):
+            raise IndexVersionError(
+                f"index at {self.root} is damaged: {CURRENT_FILE} does not name a generation",
+                f"rebuild it: smartclean-kb ingest --rebuild --index {self.root} PATH...",
+            )
+        return name
 
     def current(self, *, check_version: bool = True) -> Generation:
         """The live generation; a clear error when there is none or it is from another version."""

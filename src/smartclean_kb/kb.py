@@ -219,6 +219,7 @@ class KnowledgeBase:
             base = None
             if self.store.exists() and not rebuild:
                 base = self.store.current()
+                base.open()  # a damaged base must stop us here, with the rebuild hint
             manifest: dict[str, dict[str, Any]] = dict(base.manifest) if base else {}
             todo, digests = self._plan(files, manifest, report)
             root_keys = [os.path.abspath(r) for r in roots]
