@@ -174,8 +174,15 @@ class IndexStore:
                     shutil.copy2(item, path / item.name)
         return path
 
-    def publish(self, path: Path, manifest: dict[str, Any], meta: dict[str, Any]) -> None:
-        """Make a finished generation live: sync its files, then switch CURRENT atomically."""
+    def publish(self, path: Path, manifest: dict[str, Any], meta: dict[str, Any]) -> str | None:
+        """Make a finished generation live: sync its files, then switch CURRENT atomically.
+
+        Returns the name of the generation it replaced (None for the first one).
+        """
+        try:
+            previous = self.current_name()
+        except IndexVersionError:  # a damaged CURRENT being rebuilt
+            previous = None
         _write_json(path / MANIFEST, manifest)
         _write_json(path / META, meta)
         for item in path.iterdir():
@@ -189,22 +196,22 @@ class IndexStore:
             os.fsync(handle.fileno())
         os.replace(tmp, self.root / CURRENT_FILE)
         _fsync_dir(self.root)
+        return previous
 
-    def collect_garbage(self, keep: int = 2) -> None:
-        """Remove unfinished generations and all but the newest ``keep`` live ones.
+    def collect_garbage(self, previous: str | None = None) -> None:
+        """Remove every generation but the live one and ``previous``, the one it replaced.
 
         The previous generation stays so a reader that opened it just before the switch
-        can finish its search.
+        can finish its search. Everything else goes, including what a killed ingest
+        left half-written (choosing by number alone would keep such a leftover and
+        delete the previous live generation instead).
         """
         live = self.current_name()
-        gens = self.generations()
         if live is None:
             return
-        live_number = int(_GEN.match(live).group(1))
-        older = [p for p in gens if int(_GEN.match(p.name).group(1)) < live_number]
-        newer = [p for p in gens if int(_GEN.match(p.name).group(1)) > live_number]
-        for path in newer + older[: max(0, len(older) - (keep - 1))]:
-            shutil.rmtree(path, ignore_errors=True)
+        for path in self.generations():
+            if path.name not in (live, previous):
+                shutil.rmtree(path, ignore_errors=True)
 
     @contextmanager
     def write_lock(

@@ -271,8 +271,8 @@ class KnowledgeBase:
                 writer.cancel()
                 raise
             meta = {**expected_meta(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-            self.store.publish(path, manifest, meta)
-            self.store.collect_garbage()
+            previous = self.store.publish(path, manifest, meta)
+            self.store.collect_garbage(previous)
             report.timings = dict(timings)
         self._totals(report, manifest)
         report.seconds = time.perf_counter() - started
