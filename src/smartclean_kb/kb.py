@@ -214,7 +214,8 @@ class KnowledgeBase:
         started = time.perf_counter()
         report = IngestReport()
         roots = [Path(p) for p in paths]
-        files = list(self._walk(roots, report))
+        blind: list[str] = []
+        files = list(self._walk(roots, report, blind))
         with self.store.write_lock(self.lock_timeout, on_wait):
             base = None
             if self.store.exists() and not rebuild:
@@ -227,6 +228,7 @@ class KnowledgeBase:
             gone = [] if not delete else [
                 key for key in manifest
                 if key not in seen and any(_under(key, r) for r in root_keys)
+                and not any(_under(key, b) for b in blind)
             ]
             gone_by_digest = {manifest[k]["hash"]: k for k in gone}
             if not todo and not gone and base is not None:
@@ -278,19 +280,37 @@ class KnowledgeBase:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _walk(self, roots: list[Path], report: IngestReport) -> Iterator[SourceFile]:
-        """Every indexable file under the roots, sorted, symlink loops and dotfiles skipped."""
+    def _walk(self, roots: list[Path], report: IngestReport,
+              blind: list[str] | None = None) -> Iterator[SourceFile]:
+        """Every indexable file under the roots, sorted, symlink loops and dotfiles skipped.
+
+        A root that does not exist (an unmounted share, a typo) or a folder that cannot
+        be listed goes into ``blind``: its files were not seen, so they must not be
+        taken as deleted.
+        """
+        blind = [] if blind is None else blind
+
+        def unlisted(exc: OSError) -> None:
+            where = os.path.normpath(str(exc.filename or ""))
+            report.failed.append(FileProblem(where, f"cannot list folder: {_os_reason(exc)}"))
+            blind.append(os.path.abspath(where))
+
         for root in roots:
             if not os.path.lexists(root):
                 report.failed.append(FileProblem(str(root), "no such file or directory"))
+                blind.append(os.path.abspath(root))
                 continue
             if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
                 yield from self._one(root, root.parent, report)
                 continue
             inherited: dict[str, list[str]] = {}
-            for dirpath, dirnames, filenames in os.walk(root, onerror=None):
+            for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted):
                 ignored = inherited.get(dirpath, []) + _ignore_patterns(Path(dirpath))
                 inherited.update({os.path.join(dirpath, d): ignored for d in dirnames})
+                for d in sorted(dirnames):
+                    if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d)):
+                        report.skipped.append(FileProblem(os.path.normpath(os.path.join(dirpath, d)),
+                                                          "link to a folder (not followed)"))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                      and not os.path.islink(os.path.join(dirpath, d)))
                 for name in sorted(filenames):
