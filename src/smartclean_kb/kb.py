@@ -35,11 +35,16 @@ PARALLEL_MIN_FILES = 24
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file found under an ingest root: its key (absolute path) and how to show it."""
+    """A file found under an ingest root: its key (absolute path) and how to show it.
+
+    ``path`` is the name to open; ``key``, ``source`` and ``relpath`` are the same names
+    made printable (see :func:`_shown`), for the manifest, the index and reports.
+    """
 
     key: str
     source: str
     relpath: str
+    path: str
 
 
 @dataclass
@@ -223,7 +228,7 @@ class KnowledgeBase:
                 base.open()  # a damaged base must stop us here, with the rebuild hint
             manifest: dict[str, dict[str, Any]] = dict(base.manifest) if base else {}
             todo, digests = self._plan(files, manifest, report)
-            root_keys = [os.path.abspath(r) for r in roots]
+            root_keys = [_shown(os.path.abspath(r)) for r in roots]
             seen = {f.key for f in files}
             gone = [] if not delete else [
                 key for key in manifest
@@ -291,14 +296,14 @@ class KnowledgeBase:
         blind = [] if blind is None else blind
 
         def unlisted(exc: OSError) -> None:
-            where = os.path.normpath(str(exc.filename or ""))
+            where = _shown(os.path.normpath(str(exc.filename or "")))
             report.failed.append(FileProblem(where, f"cannot list folder: {_os_reason(exc)}"))
             blind.append(os.path.abspath(where))
 
         for root in roots:
             if not os.path.lexists(root):
-                report.failed.append(FileProblem(str(root), "no such file or directory"))
-                blind.append(os.path.abspath(root))
+                report.failed.append(FileProblem(_shown(str(root)), "no such file or directory"))
+                blind.append(_shown(os.path.abspath(root)))
                 continue
             if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
                 yield from self._one(root, root.parent, report)
@@ -309,7 +314,7 @@ class KnowledgeBase:
                 inherited.update({os.path.join(dirpath, d): ignored for d in dirnames})
                 for d in sorted(dirnames):
                     if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d)):
-                        report.skipped.append(FileProblem(os.path.normpath(os.path.join(dirpath, d)),
+                        report.skipped.append(FileProblem(_shown(os.path.normpath(os.path.join(dirpath, d))),
                                                           "link to a folder (not followed)"))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                      and not os.path.islink(os.path.join(dirpath, d)))
@@ -319,7 +324,7 @@ class KnowledgeBase:
                     yield from self._one(Path(dirpath) / name, root, report)
 
     def _one(self, path: Path, root: Path, report: IngestReport) -> Iterator[SourceFile]:
-        source = os.path.normpath(str(path))
+        source = _shown(os.path.normpath(str(path)))
         if extractor_for(path) is None:
             report.skipped.append(FileProblem(source, f"unsupported file type {path.suffix or '(none)'}"))
             return
@@ -333,7 +338,8 @@ class KnowledgeBase:
             report.skipped.append(FileProblem(source, "not a regular file"))
             return
         relpath = os.path.relpath(path, root) if root != path else path.name
-        yield SourceFile(os.path.abspath(path), source, relpath)
+        real = os.path.abspath(path)
+        yield SourceFile(_shown(real), source, _shown(relpath), real)
 
     def _plan(self, files: list[SourceFile], manifest: dict[str, dict[str, Any]],
               report: IngestReport) -> tuple[list[SourceFile], dict[str, str]]:
@@ -342,7 +348,7 @@ class KnowledgeBase:
         digests: dict[str, str] = {}
         for f in files:
             try:
-                digest = _hash_file(f.key)
+                digest = _hash_file(f.path)
             except OSError as exc:
                 report.failed.append(FileProblem(f.source, _os_reason(exc)))
                 continue
@@ -469,7 +475,7 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
     spent: dict[str, float] = {}
     t = time.perf_counter()
     try:
-        data = _read_file(file.key)
+        data = _read_file(file.path)
         doc = extract_bytes(data, file.source)
     except ExtractError as exc:
         return Processed(file, digest, error=exc.message), spent
@@ -515,6 +521,20 @@ def _os_reason(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "permission denied (file is not readable)"
     return (exc.strerror or str(exc)).lower()
+
+
+def _shown(name: str) -> str:
+    """A file name as printable text: bytes that are not UTF-8 become \\xNN escapes.
+
+    Python keeps such bytes (a Latin-1 name copied from an old Windows share) as lone
+    surrogates, which cannot be written as UTF-8: not to the manifest, the index or
+    the terminal. The escaped form is stable, so the file keeps its key across ingests.
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _under(key: str, root: str) -> bool:
