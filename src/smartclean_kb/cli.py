@@ -253,6 +253,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     click.echo(" · ".join(x for x in (doc.doc_type, doc.author, doc.date, doc.lang, doc.url) if x))
     for t in doc.translations:
         click.echo(f"  in {t['lang']}: {t['title'] or t['url']} ({t['doc_id'] or 'not in the index'})")
+    click.echo(f"Cite as: {doc.citation()}")
     for p in doc.passages:
         where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")
@@ -302,6 +303,7 @@ def serve(index: str | None, host: str, port: int, get_path: str | None) -> None
         if not response.get_data(as_text=True).endswith("\n"):
             sys.stdout.write("\n")
         sys.exit(0 if response.status_code < 400 else 1)
+    KnowledgeBase(index).warm()
     click.echo(f"Serving {config.index_path(index)} on http://{host}:{port}/", err=True)
     app.run(host=host, port=port, threaded=True)
 

@@ -80,7 +80,24 @@ class DocumentView:
     translations: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        data["citation"] = self.citation()
+        return data
+
+    def citation(self, page: int | None = None, page_label: str = "p. {page}") -> str:
+        """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes."""
+        year = self.date[:4] if self.date[:4].isdigit() else ""
+        title = (self.title or Path(self.source).name or self.doc_id).rstrip(".")
+        if self.author:
+            parts = [f"{self.author.rstrip('.')} ({year})." if year else f"{self.author.rstrip('.')}.",
+                     f"{title}."]
+        else:
+            parts = [f"{title} ({year})." if year else f"{title}."]
+        parts.append("Smart & Clean.")
+        where = self.url or Path(self.source).name
+        label = page_label.format(page=page) if page else ""
+        parts.append(", ".join(x for x in (where, label) if x) + ".")
+        return " ".join(parts)
 
 
 class KnowledgeBase:
@@ -120,6 +137,15 @@ class KnowledgeBase:
             self._searcher = index.searcher()
             self._gen_name = name
         return self._searcher
+
+    def warm(self) -> None:
+        """Load the analysers' dictionaries and the language model now, not on the first search."""
+        from . import analysis
+        from .language import detect_language
+
+        for lang in ("fi", "sv", "en"):
+            analysis.analyze("energiatehokkuus avfallshanteringen", lang)
+        detect_language("jätehuolto avfallshantering")
 
     def close(self) -> None:
         if self._searcher is not None:

@@ -13,6 +13,8 @@ import unicodedata
 from typing import Any
 
 from whoosh import qparser, query as wq
+from whoosh.analysis import RegexTokenizer
+from whoosh.columns import MultiColumnReader
 from whoosh.searching import Searcher
 
 from . import analysis
@@ -167,8 +169,9 @@ def run_search(
     results = searcher.search_page(parsed, page, pagelen=limit, filter=flt)
     out.total = results.total
     terms = query_terms(parsed, searcher)
-    hits = sorted(((hit.score, hit.fields()) for hit in results),
-                  key=lambda pair: (-pair[0], pair[1]["passage_id"]))
+    past_the_end = (page - 1) * limit >= results.total
+    hits = [] if past_the_end else sorted(((hit.score, hit.fields()) for hit in results),
+                                          key=lambda pair: (-pair[0], pair[1]["passage_id"]))
     for rank, (score, stored) in enumerate(hits, start=(page - 1) * limit + 1):
         out.append(make_hit(rank, score, stored, terms, searcher.schema))
     if facets:
@@ -240,10 +243,7 @@ def highlight(text: str, lang: str, terms: dict[str, set[str]], schema,
         wanted = terms.get(f.name)
         if not wanted or not ("*" in f.langs or lang in f.langs):
             continue
-        analyzer = schema[f.name].analyzer
-        for token in analyzer(text, chars=True, mode="index"):
-            if token.text in wanted:
-                spans.append((token.startchar, token.endchar))
+        spans.extend(_match_spans(schema[f.name].analyzer, text, wanted))
     spans = _merge(spans, text)
     start, end = (0, len(text)) if words is None else _window(text, spans, words)
     pieces = []
@@ -255,8 +255,54 @@ def highlight(text: str, lang: str, terms: dict[str, set[str]], schema,
         pieces.append(MARK_OPEN + text[s:e] + MARK_CLOSE)
         cursor = e
     pieces.append(text[cursor:end])
-    snippet = "".join(pieces).replace("\n", " ")
+    snippet = "".join(pieces)
+    if words is None:
+        return snippet
+    snippet = snippet.replace("\n", " ")
     return ("… " if start > 0 else "") + snippet.strip() + (" …" if end < len(text) else "")
+
+
+def _match_spans(analyzer, text: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` that the analyser turns into a wanted term.
+
+    Our analysers' filters work word by word, so a word's terms do not depend on its
+    neighbours: each distinct word is analysed once per process (a corpus repeats its
+    word forms) and the text itself only needs the cheap tokeniser. Re-running the whole
+    chain over every hit's text made highlighting most of a query's cost.
+    """
+    items = getattr(analyzer, "items", None)
+    tokenizer = items[0] if items else None
+    if not isinstance(tokenizer, RegexTokenizer) or tokenizer.gaps:
+        return [(t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")
+                if t.text in wanted]
+    cache = _word_cache(analyzer)
+    spans = []
+    # The tokeniser's own pattern, without building a Token per word (3x faster).
+    for match in tokenizer.expression.finditer(text):
+        word = match.group()
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= WORD_CACHE_SIZE:
+                cache.clear()
+            found = cache[word] = frozenset(t.text for t in analyzer(word, mode="index"))
+        if not found.isdisjoint(wanted):
+            spans.append(match.span())
+    return spans
+
+
+#: Distinct words whose terms are remembered per analyser (about 100 bytes each).
+WORD_CACHE_SIZE = 200_000
+_WORD_CACHES: dict[int, tuple[Any, dict[str, frozenset[str]]]] = {}
+
+
+def _word_cache(analyzer) -> dict[str, frozenset[str]]:
+    """The word -> terms cache of one analyser object (held, so its id stays its own)."""
+    entry = _WORD_CACHES.get(id(analyzer))
+    if entry is None or entry[0] is not analyzer:
+        if len(_WORD_CACHES) >= 32:
+            _WORD_CACHES.clear()
+        entry = _WORD_CACHES[id(analyzer)] = (analyzer, {})
+    return entry[1]
 
 
 def _merge(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
@@ -293,8 +339,7 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> 
     """Counts per language, type and year; each facet ignores its own filter (so it can widen)."""
     chosen = {"lang": lang, "doc_type": doc_type, "year": str(year) if year else None}
     docnums = list(searcher.search(parsed, limit=None, scored=False, sortedby=None).docs())
-    reader = searcher.reader()
-    columns = {name: reader.column_reader(name) for name in FACETS}
+    columns = {name: _column(searcher, name) for name in FACETS}
     values = {name: [_text(columns[name][d]) for d in docnums] for name in FACETS}
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS:
@@ -307,6 +352,18 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> 
                 bucket[value] = bucket.get(value, 0) + 1
         counts[name] = dict(sorted(bucket.items(), key=lambda kv: (-kv[1], kv[0])))
     return counts
+
+
+def _column(searcher: Searcher, name: str):
+    """A column over all segments, including segments where no document has a value.
+
+    Whoosh's MultiReader.column_reader leaves such segments out, which shifts the
+    document numbers of the segments after them.
+    """
+    leaves = searcher.reader().leaf_readers()
+    if len(leaves) == 1:
+        return leaves[0][0].column_reader(name)
+    return MultiColumnReader([r.column_reader(name) for r, _ in leaves], [offset for _, offset in leaves])
 
 
 def _text(value: Any) -> str:

@@ -256,7 +256,7 @@ def create_app(index_path=None) -> Flask:
             heading = fmt.heading_path(p["heading"], doc.title)
             passages.append({
                 **p,
-                "html": fmt.marks(fmt.with_lines(p["text"], p["marked"])),
+                "html": fmt.marks(p["marked"]),
                 "show_heading": heading if heading and heading != previous_heading else "",
                 "show_page": p["page"] if p["page"] and p["page"] != previous_page else None,
             })

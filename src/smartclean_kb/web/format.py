@@ -22,31 +22,6 @@ def marks(text: str | None) -> Markup:
     return Markup(html.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
 
 
-def with_lines(text: str, marked: str) -> str:
-    """``marked`` with the line breaks of ``text`` put back.
-
-    The library's highlighter turns newlines into spaces; a document view reads better
-    with the lists and short lines of the original, so they are restored where the two
-    strings line up (and ``marked`` is returned unchanged where they do not).
-    """
-    out: list[str] = []
-    source = text.strip()
-    i = 0
-    for ch in marked:
-        if ch in (MARK_OPEN, MARK_CLOSE):
-            out.append(ch)
-            continue
-        if i >= len(source):
-            return marked
-        original = source[i]
-        if ch == original or (ch == " " and original == "\n"):
-            out.append(original)
-        else:
-            return marked
-        i += 1
-    return "".join(out)
-
-
 def safe_url(url: str | None) -> str | None:
     """A link target only when it is http(s): never ``javascript:`` or ``data:`` from a document."""
     if not url:
@@ -101,19 +76,6 @@ def page_count(total: int, per_page: int) -> int:
 
 
 def citation(doc: Any, page: int | None, page_label: str) -> str:
-    """'Author (2018). Title. Smart & Clean. URL, p. 2.' from a document's metadata."""
-    year = (doc.date or "")[:4] if (doc.date or "")[:4].isdigit() else ""
-    title = (doc.title or file_name(doc.source) or doc.doc_id).rstrip(".")
-    parts = []
-    if doc.author:
-        parts.append(f"{doc.author.rstrip('.')} ({year})." if year else f"{doc.author.rstrip('.')}.")
-        parts.append(f"{title}.")
-    else:
-        parts.append(f"{title} ({year})." if year else f"{title}.")
-    parts.append("Smart & Clean.")
-    where = doc.url or file_name(doc.source)
-    if where:
-        parts.append(f"{where}, {page_label}." if page else f"{where}.")
-    elif page:
-        parts.append(f"{page_label}.")
-    return " ".join(parts)
+    """The library's citation, with the page label already in the page's language."""
+    return doc.citation(page, page_label.replace("{", "{{").replace("}", "}}"))
+
