@@ -1,44 +1,307 @@
-"""Language detection: langdetect, seeded and restricted to the languages we index.
+"""Language identification for passages and queries, accurate from one word up.
 
-Placeholder contract (the language-ID work replaces the internals, not the API):
-``detect_language(text) -> Detection`` and ``detect_passages(texts, document_text)``.
+Public API:
+
+* ``detect_language(text) -> Detection``: ISO 639-1 code (fi, sv, en, or et, da, nb, de
+  when the text is clearly in one of those), ``und`` when the text has no letters; the
+  probability is calibrated (of answers given 0.9, about 90 % are right on the benchmark mix).
+* ``detect_query(text) -> Detection``: as above, but ``und`` (carrying the best guess's
+  low probability) when the guess is below ``QUERY_MIN_PROBABILITY``, so a search weights
+  its language fields evenly rather than towards a wrong language.
+* ``detect_passages(texts, document_text) -> (document, passages)``: each passage on its
+  own evidence; a passage too short or unsure to tell is decided again with the document's
+  language as a strong prior, so it inherits that language unless its own words disagree.
+* ``document_languages(detections) -> list[str]``: the languages covering at least a
+  fifth of a document's passages, most frequent first; more than one means "mixed".
+
+How: each word scores every language by a naive-Bayes sum of character 1-5-gram
+log-probabilities, whether the form is in that language's lexicon (a Bloom filter), whether
+it is a function word, and letters outside the language's alphabet (õ, æ, ø, å, ß...).
+The weights, a discount for capitalised words inside a sentence (names and titles quoted
+from another language) and a prior that favours fi/sv/en were fitted by logistic regression
+(``tools/build_langid_data.py``), so the softmax over the summed scores is the probability.
+Text outside these seven languages (another script, or Latin-script words none of the
+lexicons know) is passed to langdetect, seeded, which covers 55 languages.
+
+Everything is deterministic and offline; the data (``data/langid_*``, about 2 MB) loads on
+the first call, per-word scores are cached, and long texts are scored on an evenly spread
+sample of ``MAX_WORDS`` words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from langdetect import DetectorFactory, detect_langs
-from langdetect.lang_detect_exception import LangDetectException
+import functools
+import gzip
+import json
+import math
+import re
+import sys
+import threading
+import zlib
+from array import array
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from .models import Detection
 
-DetectorFactory.seed = 0
-
+LANGUAGES = ("fi", "sv", "en", "et", "da", "nb", "de")
 UNDETERMINED = Detection("und", 0.0)
-MIN_CONFIDENT = 0.7
+QUERY_MIN_PROBABILITY = 0.6
+PASSAGE_MIN_PROBABILITY = 0.7
+DOCUMENT_PRIOR = math.log(20.0)
+MIN_LANGUAGE_SHARE = 0.2
+MAX_WORDS = 150
+MAX_WORD_LENGTH = 40
+FOREIGN_MIN_WORDS = 4
+FOREIGN_MAX_KNOWN = 0.35
+FOREIGN_MIN_PROBABILITY = 0.9
+CACHE_LIMIT = 200_000
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+_WORD = re.compile(r"[^\W\d_]+")
+_SENTENCE_BREAK = frozenset(".!?:;…•\n")
+_LANGDETECT_CODES = {"no": "nb", "zh-cn": "zh", "zh-tw": "zh"}
 
 
-def detect_language(text: str) -> Detection:
-    """The language of ``text`` (fi, sv, en, another code, or ``und``)."""
-    if not text or not any(ch.isalpha() for ch in text):
-        return UNDETERMINED
+def tokens(text: str) -> Iterator[tuple[str, bool]]:
+    """Lower-cased words of ``text`` and whether each is discounted as a likely name.
+
+    A word is discounted when it has a capital letter and does not start a sentence:
+    inside a Swedish sentence, "Järvenpää" or "Do You Know" say little about the language.
+    Initials ("A. I. Rabin") are skipped, and the English pronoun "I" keeps its capital,
+    because a lower-case "i" is Swedish, Danish or Norwegian.
+    """
+    previous_end = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        end = match.end()
+        if len(word) > MAX_WORD_LENGTH or (len(word) == 1 and word.isupper() and text[end:end + 1] == "."):
+            previous_end = end
+            continue
+        if word == "I":
+            yield word, False
+            previous_end = end
+            continue
+        starts_sentence = previous_end == 0 or not _SENTENCE_BREAK.isdisjoint(text[previous_end:match.start()])
+        lowered = word.lower()
+        yield lowered, (lowered != word and not starts_sentence)
+        previous_end = end
+
+
+@dataclass
+class _Scores:
+    """Per-language scores of one text before the softmax."""
+
+    logits: list[float]
+    words: int
+    known: int
+    checkable: int
+
+
+class _Model:
+    """The shipped tables: packed per-gram scores, Bloom filters, function words, weights."""
+
+    def __init__(self, data_dir: Path) -> None:
+        meta = json.loads((data_dir / "langid_model.json").read_text(encoding="utf-8"))
+        self.langs = tuple(meta["langs"])
+        self.scale = meta["scale"]
+        self.field_bits = meta["field_bits"]
+        self.field_mask = (1 << self.field_bits) - 1
+        self.orders = meta["orders"]
+        self.lex_maxlen = meta["lex_maxlen"]
+        self.bloom_hashes = meta["bloom_hashes"]
+        self.bloom_mask_seed = meta["bloom_mask_seed"]
+        self.capital_factor = meta["capital_factor"]
+        self.bias = meta["bias"]
+        self.length_base = [int(v, 16) for v in meta["length_base"]]
+        self.stop_words = {w: int(v, 16) for w, v in meta["stop_words"].items()}
+        lexicon_weight = meta["lexicon_weight"]
+        self.lexicon_bonus = [lexicon_weight << (self.field_bits * i) for i in range(len(self.langs))]
+        raw = array("Q", (data_dir / "langid_lexicon.bin").read_bytes())
+        if sys.byteorder == "big":
+            raw.byteswap()
+        self.blooms = []
+        offset = 0
+        for lang in self.langs:
+            spec = meta["blooms"][lang]
+            self.blooms.append((raw[offset:offset + spec["blocks"]], spec["blocks"], spec["seed"]))
+            offset += spec["blocks"]
+        with gzip.open(data_dir / "langid_ngrams.tsv.gz", "rt", encoding="utf-8") as fh:
+            self.grams = {gram: int(value, 16) for gram, value in (line.rstrip("\n").split("\t") for line in fh)}
+        self.cache: dict[tuple[str, bool], tuple[int, bool]] = {}
+        self.lock = threading.Lock()
+
+    def _lexicon_mask(self, data: bytes) -> int:
+        """The bits ``data`` sets in a Bloom block (the same in every language's filter)."""
+        bits = zlib.crc32(data, self.bloom_mask_seed)
+        mask = 0
+        for _ in range(self.bloom_hashes):
+            mask |= 1 << (bits & 63)
+            bits >>= 6
+        return mask
+
+    def word_score(self, word: str, discounted: bool) -> tuple[int, bool]:
+        """Packed per-language score of one word, and whether any lexicon knows it."""
+        key = (word, discounted)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        padded = "<" + word.lower() + ">"
+        size = len(padded)
+        get = self.grams.get
+        total = self.length_base[len(word) - 1]
+        for n in self.orders:
+            for i in range(size - n + 1):
+                total += get(padded[i:i + n], 0)
+        stop = self.stop_words.get(word)
+        known = stop is not None
+        if stop is not None:
+            total += stop
+        if len(word) <= self.lex_maxlen:
+            data = word.encode("utf-8")
+            mask = self._lexicon_mask(data)
+            crc32 = zlib.crc32
+            for bonus, (bloom, blocks, seed) in zip(self.lexicon_bonus, self.blooms):
+                if bloom[crc32(data, seed) % blocks] & mask == mask:
+                    total += bonus
+                    known = True
+        if discounted:
+            total = sum(int(field * self.capital_factor) << (self.field_bits * i)
+                        for i, field in enumerate(self.unpack(total)))
+        result = (total, known)
+        with self.lock:
+            if len(self.cache) >= CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[key] = result
+        return result
+
+    def unpack(self, packed: int) -> list[int]:
+        return [(packed >> (self.field_bits * i)) & self.field_mask for i in range(len(self.langs))]
+
+    def scores(self, text: str) -> _Scores:
+        words = list(tokens(text))
+        if len(words) > MAX_WORDS:
+            step = len(words) / MAX_WORDS
+            words = [words[int(i * step)] for i in range(MAX_WORDS)]
+        total = 0
+        known = checkable = 0
+        for word, discounted in words:
+            packed, is_known = self.word_score(word, discounted)
+            total += packed
+            if len(word) <= self.lex_maxlen:
+                checkable += 1
+                known += is_known
+        logits = [field / self.scale + bias for field, bias in zip(self.unpack(total), self.bias)]
+        return _Scores(logits, len(words), known, checkable)
+
+
+@functools.cache
+def _model() -> _Model:
+    return _Model(DATA_DIR)
+
+
+def _softmax(logits: Sequence[float]) -> list[float]:
+    top = max(logits)
+    exps = [math.exp(x - top) for x in logits]
+    norm = sum(exps)
+    return [e / norm for e in exps]
+
+
+def _best(langs: Sequence[str], logits: Sequence[float]) -> Detection:
+    probs = _softmax(logits)
+    index = max(range(len(probs)), key=probs.__getitem__)
+    return Detection(langs[index], probs[index])
+
+
+def _is_latin(text: str) -> bool:
+    """Whether most letters are Latin script: the languages our tables know."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(1 for ch in letters if ch < "\u0250" or "\u1e00" <= ch < "\u1f00")
+    return latin * 2 >= len(letters)
+
+
+def _langdetect(text: str) -> Detection | None:
+    """langdetect's best guess over its 55 languages, seeded so that it is repeatable."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
     try:
         best = detect_langs(text)[0]
     except LangDetectException:
+        return None
+    return Detection(_LANGDETECT_CODES.get(best.lang, best.lang), float(best.prob))
+
+
+def _has_letters(text: str) -> bool:
+    return bool(text) and any(ch.isalpha() for ch in text)
+
+
+def _foreign(text: str, scores: _Scores) -> Detection | None:
+    """A language outside our seven when the lexicons know too few of the words."""
+    if scores.words < FOREIGN_MIN_WORDS or scores.known > FOREIGN_MAX_KNOWN * scores.checkable:
+        return None
+    guess = _langdetect(text)
+    if guess is None or guess.lang in LANGUAGES or guess.probability < FOREIGN_MIN_PROBABILITY:
+        return None
+    return guess
+
+
+def _detect(text: str, prior_lang: str | None = None) -> Detection:
+    if not _has_letters(text):
         return UNDETERMINED
-    return Detection(best.lang, float(best.prob))
+    if not _is_latin(text):
+        return _langdetect(text) or UNDETERMINED
+    model = _model()
+    scores = model.scores(text)
+    if scores.words == 0:
+        return UNDETERMINED
+    foreign = _foreign(text, scores)
+    if foreign is not None:
+        return foreign
+    logits = scores.logits
+    if prior_lang in model.langs:
+        index = model.langs.index(prior_lang)
+        logits = [x + DOCUMENT_PRIOR if i == index else x for i, x in enumerate(logits)]
+    return _best(model.langs, logits)
+
+
+def detect_language(text: str) -> Detection:
+    """The language of ``text`` (fi, sv, en, another code, or ``und``) and its probability."""
+    return _detect(text)
+
+
+def detect_query(text: str) -> Detection:
+    """The language of a search query, or ``und`` when a guess would be too unsure to weight by."""
+    detection = _detect(text)
+    if detection.lang != "und" and detection.probability < QUERY_MIN_PROBABILITY:
+        return Detection("und", detection.probability)
+    return detection
 
 
 def detect_passages(
     texts: Sequence[str], document_text: str
 ) -> tuple[Detection, list[Detection]]:
-    """The document's language and each passage's; unsure passages inherit the document's."""
-    doc = detect_language(document_text[:20000])
+    """The document's language and each passage's; unsure passages lean on the document's."""
+    document = _detect(document_text)
     out = []
     for text in texts:
-        det = detect_language(text)
-        if det.lang == "und" or det.probability < MIN_CONFIDENT:
-            det = doc
-        out.append(det)
-    return doc, out
+        detection = _detect(text)
+        if document.lang != "und" and (
+            detection.lang == "und" or detection.probability < PASSAGE_MIN_PROBABILITY
+        ):
+            detection = _detect(text, prior_lang=document.lang) if _has_letters(text) else document
+        out.append(detection)
+    return document, out
+
+
+def document_languages(detections: Sequence[Detection], min_share: float = MIN_LANGUAGE_SHARE) -> list[str]:
+    """Languages of at least ``min_share`` of the passages, most frequent first (two or more: mixed)."""
+    counts = Counter(d.lang for d in detections if d.lang != "und")
+    total = sum(counts.values())
+    if not total:
+        return []
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [lang for lang, count in ranked if count >= min_share * total]

@@ -1,0 +1,181 @@
+"""Language identification: short and long text, confusable languages, mixed documents."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smartclean_kb.language import (
+    LANGUAGES,
+    QUERY_MIN_PROBABILITY,
+    detect_language,
+    detect_passages,
+    detect_query,
+    document_languages,
+)
+from smartclean_kb.models import Detection
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+TARGETS = ("fi", "sv", "en")
+
+FINNISH = ("Helsingin kaupunki haluaa vähentää jätteen määrää ja lisätä kierrätystä. "
+           "Uusi jätehuoltosuunnitelma hyväksyttiin valtuustossa viime viikolla.")
+SWEDISH = ("Helsingfors stad vill minska mängden avfall och öka återvinningen. "
+           "Den nya avfallsplanen godkändes av fullmäktige förra veckan.")
+ENGLISH = ("The city of Helsinki wants to reduce the amount of waste and increase recycling. "
+           "The new waste management plan was approved by the council last week.")
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("jätehuollon", "fi"),
+    ("kierrätys", "fi"),
+    ("avfallshanteringen", "sv"),
+    ("återvinning", "sv"),
+    ("recycling", "en"),
+    ("kiertotalous Helsingissä", "fi"),
+    ("hållbar stad", "sv"),
+    ("waste management", "en"),
+    ("och", "sv"),
+    ("the", "en"),
+    ("että", "fi"),
+])
+def test_short_words_and_pairs(text, lang):
+    assert detect_language(text).lang == lang
+
+
+@pytest.mark.parametrize("text, lang", [(FINNISH, "fi"), (SWEDISH, "sv"), (ENGLISH, "en")])
+def test_paragraphs_are_certain(text, lang):
+    detection = detect_language(text)
+    assert detection.lang == lang
+    assert detection.probability > 0.99
+
+
+@pytest.mark.parametrize("text, langs", [
+    ("Linnavalitsus otsustas eelmisel nädalal, et jäätmeveo hinnad tõusevad järgmisest aastast.", {"et"}),
+    ("Eesti keel on soome-ugri keel, mida räägib umbes miljon inimest.", {"et"}),
+    ("Jeg har ikke været i København siden sidste år, men jeg glæder mig til at komme tilbage.", {"da"}),
+    ("Kommunen skal nedbringe mængden af affald, og borgerne bliver bedt om at sortere mere.", {"da", "nb"}),
+    ("Regjeringen vil legge fram en ny plan for avfallshåndtering i løpet av høsten.", {"nb", "da"}),
+    ("Vi må bli flinkere til å kildesortere, sier ordføreren i Bergen.", {"nb", "da"}),
+    ("Die Stadt Helsinki möchte bis zum Jahr 2035 klimaneutral werden.", {"de"}),
+])
+def test_confusable_languages_are_not_labelled_fi_sv_en(text, langs):
+    assert detect_language(text).lang in langs
+
+
+def test_other_scripts_and_languages_go_to_langdetect():
+    assert detect_language("Город Хельсинки хочет сократить количество отходов.").lang == "ru"
+    french = ("La ville d'Helsinki souhaite réduire la quantité de déchets et augmenter le recyclage "
+              "des emballages dans tous les quartiers.")
+    assert detect_language(french).lang == "fr"
+
+
+def test_swedish_paragraph_quoting_finnish_names_stays_swedish():
+    text = ("Enligt miljöchefen Päivi Järvenpää-Kiiskinen fortsätter projektet Kiertotalous Helsingissä "
+            "även nästa år. Jätehuolto Oy och Helsingin Seudun Ympäristöpalvelut ansvarar för insamlingen.")
+    assert detect_language(text).lang == "sv"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12345", "!!! --- ???", "2024-01-01 12:00", "§ 12"])
+def test_no_letters_is_undetermined(text):
+    assert detect_language(text) == Detection("und", 0.0)
+
+
+def test_deterministic_within_and_across_processes():
+    texts = ["on", "en", "hållbar stad", FINNISH, "Gloria Balotta", "ja viime"]
+    first = [detect_language(t) for t in texts]
+    assert first == [detect_language(t) for t in texts]
+    code = ("import json, sys; from smartclean_kb.language import detect_language; "
+            "print(json.dumps([detect_language(t).to_dict() for t in json.loads(sys.argv[1])]))")
+    import json
+
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(texts)], env=env,
+                         capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [d.to_dict() for d in first]
+
+
+def test_import_does_not_load_the_model():
+    code = "import smartclean_kb.language as m; print(m._model.cache_info().currsize)"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+def test_detect_passages_marks_a_mixed_document():
+    passages = [FINNISH, SWEDISH, ENGLISH, FINNISH + " " + FINNISH]
+    document, detections = detect_passages(passages, "\n\n".join(passages))
+    assert [d.lang for d in detections] == ["fi", "sv", "en", "fi"]
+    assert document.lang == "fi"
+    assert document_languages(detections) == ["fi", "en", "sv"]
+
+
+def test_unsure_passage_inherits_the_document_language():
+    passages = [SWEDISH, "Kontakt", "12.3.2024", SWEDISH]
+    document, detections = detect_passages(passages, "\n\n".join(passages))
+    assert document.lang == "sv"
+    assert [d.lang for d in detections] == ["sv", "sv", "sv", "sv"]
+
+
+def test_document_languages_of_a_single_language_document():
+    detections = [Detection("sv", 0.99)] * 9 + [Detection("en", 0.9)]
+    assert document_languages(detections) == ["sv"]
+    assert document_languages([]) == []
+
+
+def test_detect_query_prefers_und_to_a_weak_guess():
+    assert detect_query("avfallshanteringen i Helsingfors").lang == "sv"
+    assert detect_query("").lang == "und"
+    for word in ("on", "en", "me", "Anna", "data", "hand", "alt", "Nokia"):
+        plain, query = detect_language(word), detect_query(word)
+        if plain.probability < QUERY_MIN_PROBABILITY:
+            assert query.lang == "und"
+        else:
+            assert query == plain
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gets_a_valid_detection(text):
+    detection = detect_language(text)
+    assert 0.0 <= detection.probability <= 1.0
+    assert detection.lang == "und" or detection.lang in LANGUAGES or len(detection.lang) in (2, 3)
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("langid_bench_for_tests", REPO / "bench" / "langid.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def ud_dir() -> Path:
+    path = SHARED_DATA / "ud"
+    if not path.is_dir():
+        pytest.skip(f"UD treebanks not found at {path} (../shared/data sits beside the checkout in CI)")
+    return path
+
+
+@pytest.mark.shared
+def test_accuracy_on_held_out_ud_sample(ud_dir):
+    bench = _bench()
+    slack = {"word": 0.88, "pair": 0.96, "3-8 words": 0.98, "sentence": 0.985, "paragraph": 0.985}
+    for lang in TARGETS:
+        buckets = bench.make_buckets(bench.load_runs(ud_dir, lang, "eval"), 150, seed=7)
+        for bucket, texts in buckets.items():
+            accuracy = sum(detect_language(t).lang == lang for t in texts) / len(texts)
+            assert accuracy >= slack[bucket], (lang, bucket, accuracy)
+    for lang in ("et", "da", "nb"):
+        buckets = bench.make_buckets(bench.load_runs(ud_dir, lang, "eval"), 100, seed=7)
+        texts = buckets["sentence"] + buckets["paragraph"]
+        false_labels = sum(detect_language(t).lang in TARGETS for t in texts) / len(texts)
+        assert false_labels <= 0.03, (lang, false_labels)
