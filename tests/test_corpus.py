@@ -21,8 +21,9 @@ README = CORPUS / "README.md"
 TOPICS = CORPUS / "queries.tsv"
 QRELS = CORPUS / "qrels.txt"
 
-#: Measured on the corpus with the analysers of 2026-11-27 (see test_ndcg_is_pinned).
-MEASURED_NDCG10 = 0.7868
+#: Measured on the corpus with the analysers and language detector of 2026-11-27
+#: (MRR@10 was 0.9762 then); see test_ndcg_is_pinned.
+MEASURED_NDCG10 = 0.7859
 TOLERANCE = 0.03
 
 #: Words that live only in the page chrome (cookie banners, footers, newsletter forms,
