@@ -94,3 +94,23 @@ def test_bad_files_give_one_line_reasons(tmp_path, name, data, reason):
         extract(path)
     assert reason in info.value.message
     assert "\n" not in info.value.message
+
+
+def test_marked_quotation_keeps_its_language(tmp_path):
+    path = tmp_path / "mixed.html"
+    path.write_text('<html lang="fi"><body><article><p>Suomenkielinen kappale.</p>'
+                    '<blockquote lang="sv"><p>Ett citat på svenska.</p></blockquote></article></body></html>',
+                    encoding="utf-8")
+    assert [(b.text, b.lang) for b in extract(path).blocks] == [
+        ("Suomenkielinen kappale.", "fi"), ("Ett citat på svenska.", "sv")]
+
+
+def test_pdf_headings_with_years_and_contents_titles(tmp_path):
+    from smartclean_kb.extract.pdf import _NUMBERED_HEADING, _paragraphs
+
+    assert _NUMBERED_HEADING.match("4 Toimenpiteet 2018–2025")
+    assert not _NUMBERED_HEADING.match("1 Helsinki 410 kg")
+    assert not _NUMBERED_HEADING.match("55 %")
+    lines = ["Sisällys", "3.4 Jätkäsaari: low-carbon building", "sites", "Text of the section."]
+    assert list(_paragraphs(lines)) == [
+        ("heading", "3.4 Jätkäsaari: low-carbon building sites"), ("text", "Text of the section.")]

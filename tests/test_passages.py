@@ -37,3 +37,10 @@ def test_ids_are_stable_and_ordered():
     assert [p.passage_id for p in first] == [p.passage_id for p in again]
     assert [p.ordinal for p in first] == list(range(len(first)))
     assert first[0].passage_id.startswith(document_id("a.txt"))
+
+
+def test_a_quotation_in_another_language_is_its_own_passage():
+    blocks = (Block(words(30), ("Otsikko",), lang="fi"), Block(words(45, "ord"), ("Otsikko",), lang="sv"),
+              Block(words(30), ("Otsikko",), lang="fi"))
+    passages = split_passages(Document("a.html", "blog", blocks))
+    assert [p.text.split()[0] for p in passages] == ["sana0", "ord0", "sana0"]

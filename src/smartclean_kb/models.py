@@ -28,6 +28,7 @@ class Block:
     text: str
     headings: tuple[str, ...] = ()
     page: int | None = None
+    lang: str = ""
 
 
 @dataclass(frozen=True)

@@ -24,21 +24,20 @@ def document_id(source: str) -> str:
 def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
     """Cut a document into passages; short neighbours on the same page are merged."""
     doc_id = doc_id or document_id(doc.source)
-    chunks = list(_chunks(doc.blocks))
-    merged: list[tuple[list[str], tuple[str, ...], int | None]] = []
-    for texts, headings, page in chunks:
+    merged: list[tuple[list[str], tuple[str, ...], int | None, str]] = []
+    for texts, headings, page, lang in _chunks(doc.blocks):
         words = sum(len(t.split()) for t in texts)
         if merged:
-            prev_texts, prev_headings, prev_page = merged[-1]
+            prev_texts, prev_headings, prev_page, prev_lang = merged[-1]
             prev_words = sum(len(t.split()) for t in prev_texts)
-            if page == prev_page and prev_words < PASSAGE_MIN_WORDS and prev_words + words <= PASSAGE_MAX_WORDS:
-                merged[-1] = (prev_texts + texts, prev_headings or headings, page)
+            fits = page == prev_page and lang == prev_lang and prev_words + words <= PASSAGE_MAX_WORDS
+            if fits and prev_words < PASSAGE_MIN_WORDS:
+                merged[-1] = (prev_texts + texts, prev_headings or headings, page, lang)
                 continue
-            if page == prev_page and words < PASSAGE_MIN_WORDS and headings == prev_headings \
-                    and prev_words + words <= PASSAGE_MAX_WORDS:
-                merged[-1] = (prev_texts + texts, prev_headings, page)
+            if fits and words < PASSAGE_MIN_WORDS and headings == prev_headings:
+                merged[-1] = (prev_texts + texts, prev_headings, page, lang)
                 continue
-        merged.append((texts, headings, page))
+        merged.append((texts, headings, page, lang))
     return [
         Passage(
             passage_id=f"{doc_id}-{ordinal:04d}",
@@ -48,30 +47,30 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             headings=headings,
             page=page,
         )
-        for ordinal, (texts, headings, page) in enumerate(merged)
+        for ordinal, (texts, headings, page, _lang) in enumerate(merged)
     ]
 
 
-def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], tuple[str, ...], int | None]]:
-    """Group consecutive blocks of one section and page up to the maximum size."""
+def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], tuple[str, ...], int | None, str]]:
+    """Group consecutive blocks of one section, page and marked language up to the maximum size."""
     current: list[str] = []
     words = 0
-    key: tuple[tuple[str, ...], int | None] | None = None
+    key: tuple[tuple[str, ...], int | None, str] | None = None
     for block in blocks:
-        block_key = (block.headings, block.page)
+        block_key = (block.headings, block.page, block.lang)
         if current and block_key != key:
-            yield current, key[0], key[1]
+            yield current, *key
             current, words = [], 0
         key = block_key
         for piece in _pieces(block.text):
             n = len(piece.split())
             if current and words + n > PASSAGE_MAX_WORDS:
-                yield current, key[0], key[1]
+                yield current, *key
                 current, words = [], 0
             current.append(piece)
             words += n
     if current and key is not None:
-        yield current, key[0], key[1]
+        yield current, *key
 
 
 def _pieces(text: str) -> Iterator[str]:

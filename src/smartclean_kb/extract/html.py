@@ -252,27 +252,36 @@ def _blocks(soup: BeautifulSoup) -> list[Block]:
 
 
 def _walk(root: Tag):
-    """Yield blocks in document order without recursion (pages can nest very deeply)."""
+    """Yield blocks in document order without recursion (pages can nest very deeply).
+
+    Each block keeps the ``lang`` attribute of its nearest element that has one, so a
+    quotation marked ``<blockquote lang="sv">`` becomes a passage of its own language.
+    """
     headings: list[tuple[int, str]] = []
     pending: list[str] = []
-    stack: list[Any] = [root]
+    pending_lang = ""
+    stack: list[tuple[Any, str]] = [(root, _lang_attr(root))]
 
     def flush():
         text = _clean(" ".join(pending))
         pending.clear()
         if text:
-            return Block(text, tuple(h for _, h in headings))
+            return Block(text, tuple(h for _, h in headings), lang=pending_lang)
         return None
 
     while stack:
-        node = stack.pop()
+        node, lang = stack.pop()
         if isinstance(node, NavigableString):
             if str(node).strip():
+                if pending and lang != pending_lang and (block := flush()):
+                    yield block
+                pending_lang = lang
                 pending.append(str(node))
             continue
         if not isinstance(node, Tag):
             continue
         name = node.name
+        lang = _lang_attr(node) or lang
         if name in HEADINGS or name in LEAF_BLOCKS or name in ("blockquote", "table", "br", "div", "section", "ul", "ol"):
             block = flush()
             if block:
@@ -292,9 +301,14 @@ def _walk(root: Tag):
             else:
                 text = _clean(node.get_text(" "))
             if text:
-                yield Block(text, tuple(h for _, h in headings))
+                yield Block(text, tuple(h for _, h in headings), lang=lang)
             continue
-        stack.extend(reversed(node.contents))
+        stack.extend((child, lang) for child in reversed(node.contents))
     block = flush()
     if block:
         yield block
+
+
+def _lang_attr(tag: Any) -> str:
+    value = tag.get("lang") if isinstance(tag, Tag) and tag.attrs else None
+    return str(value).split("-")[0].lower() if value else ""

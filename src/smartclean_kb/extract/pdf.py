@@ -16,7 +16,13 @@ from .dates import find_date, normalise_date
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
-_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\W\d_]\D{0,90})$")
+#: "2.1 Yhdyskuntajäte", "4 Pilots 2015–2018"; not table rows such as "1 Helsinki 410 kg".
+_NUMBERED_HEADING = re.compile(
+    r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\W\d_](?:[^\d%]|(?<!\d)(?:19|20)\d\d(?!\d)){0,90})$"
+)
+#: Titles of a table of contents, dropped when they stand alone on a line.
+_CONTENTS = {"sisällys", "sisällysluettelo", "sisältö", "innehåll", "innehållsförteckning",
+             "contents", "table of contents"}
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|\s{3,}\d+\s*$")
 _PAGE_NUMBER = re.compile(
     r"^(?:(?:sivu|sida|page|s\.)\s*)?\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?$", re.I
@@ -145,14 +151,23 @@ def _paragraphs(lines: list[str]):
         current.clear()
         return text
 
+    continued = False
     for index, line in enumerate(lines):
+        if continued:
+            continued = False
+            continue
         if not line:
             if text := flush():
                 yield "text", text
             continue
+        if line.strip().lower() in _CONTENTS:
+            continue
         if _NUMBERED_HEADING.match(line) and not _SENTENCE_END.search(line) and len(line) < 100:
             if text := flush():
                 yield "text", text
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if following[:1].islower() and len(following) < 40 and not _SENTENCE_END.search(following):
+                line, continued = f"{line} {following}", True  # a heading wrapped in a narrow column
             yield "heading", line
             continue
         current.append(line)
@@ -196,5 +211,5 @@ def _author_from_first_page(lines: list[str]) -> str:
             return m.group(1).strip()
     for line in lines[1:25]:
         if _NAME_LIST.match(line):
-            return line
+            return re.sub(r", | ja | och | and | & ", "; ", line)
     return ""
