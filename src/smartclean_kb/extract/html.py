@@ -260,7 +260,8 @@ def _walk(root: Tag):
     headings: list[tuple[int, str]] = []
     pending: list[str] = []
     pending_lang = ""
-    stack: list[tuple[Any, str]] = [(root, _lang_attr(root))]
+    inherited = next((_lang_attr(t) for t in [root, *root.parents] if _lang_attr(t)), "")
+    stack: list[tuple[Any, str]] = [(root, inherited)]
 
     def flush():
         text = _clean(" ".join(pending))
