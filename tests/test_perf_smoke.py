@@ -1,4 +1,5 @@
-"""The benchmark's code path (corpus, every measured process, the table) still runs.
+"""The speed work keeps behaviour: cached highlighting marks what re-analysis marked, and
+the benchmark's code path (corpus, every measured process, the table) still runs.
 
 No timing is asserted here; ``bench/perf.py`` measures, these tests only keep it working.
 """
@@ -7,12 +8,44 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import sys
 from pathlib import Path
 
 import pytest
 
+from smartclean_kb import analysis
+from smartclean_kb.search import _match_spans
+
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _reanalysed(analyzer, text: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """What highlighting did before the word cache: run the whole chain over the text."""
+    return sorted({(t.startchar, t.endchar) for t in analyzer(text, chars=True, mode="index")
+                   if t.text in wanted})
+
+
+def test_cached_highlight_spans_equal_whole_text_analysis(fixture_kb):
+    searcher = fixture_kb._open()
+    texts = [fields["text"] for fields in searcher.all_stored_fields()]
+    assert texts
+    rng = random.Random(7)
+    checked = 0
+    for f in analysis.TEXT_FIELDS:
+        analyzer = searcher.schema[f.name].analyzer
+        for text in texts:
+            terms = [t.text for t in analyzer(text, mode="index")]
+            wanted = set(rng.sample(terms, min(6, len(terms))))
+            for _ in range(2):  # the second pass is served from the cache
+                assert sorted(set(_match_spans(analyzer, text, wanted))) == _reanalysed(analyzer, text, wanted)
+            checked += 1
+    assert checked >= len(texts)
+
+
+def test_highlight_marks_inflected_forms(fixture_kb):
+    hits = fixture_kb.search("kierrätys")
+    assert hits and any("\x02" in hit.snippet for hit in hits)
 
 
 def _perf_module():
