@@ -73,9 +73,10 @@ def test_confusable_languages_are_not_labelled_fi_sv_en(text, langs):
 
 def test_other_scripts_and_languages_go_to_langdetect():
     assert detect_language("Город Хельсинки хочет сократить количество отходов.").lang == "ru"
-    french = ("La ville d'Helsinki souhaite réduire la quantité de déchets et augmenter le recyclage "
-              "des emballages dans tous les quartiers.")
+    french = "Le garçon a vu le château près de la forêt, où il irait à pied avec sa sœur."
     assert detect_language(french).lang == "fr"
+    spanish = "El niño pequeño caminó hasta la estación con su señora madre por la mañana."
+    assert detect_language(spanish).lang == "es"
 
 
 def test_swedish_paragraph_quoting_finnish_names_stays_swedish():

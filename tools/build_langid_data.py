@@ -86,7 +86,8 @@ või võib välja väga üks ühe üle
 # Approximate frequencies (per 1000 running words) of each language's commonest words,
 # written from general knowledge of these languages, not counted from any corpus here: they
 # tell the model that "en" is far commoner in Swedish than in Finnish, "on" in Finnish than
-# in English. "I" stays upper-case: the lower-case "i" is Swedish, Danish and Norwegian.
+# in English. "I" stays upper-case: a lower-case "i" is mostly Swedish, Danish or Norwegian
+# (informal English "i" gets a little); acronyms keep their case, so "AM" is not German "am".
 COMMON_WORDS = {
     "fi": """ja:28 on:22 että:10 ei:9 se:7 oli:7 hän:5 kun:5 sen:4 mutta:4 myös:4 tai:3 ovat:3
         joka:3 niin:3 kuin:3 jos:2 vain:2 nyt:2 jo:2 ole:2 olla:1.5 ollut:1.5 mukaan:1.5 jotka:1.5
@@ -109,7 +110,7 @@ COMMON_WORDS = {
         all:2.5 will:2.5 would:2.5 their:2.5 if:2.5 has:2.5 so:2.5 my:2.5 your:2 can:2 what:2
         do:2 about:2 when:2 me:1.5 no:1.5 out:1.5 up:1.5 more:1.5 who:1.5 them:1.5 its:1.5
         some:1.2 into:1.2 than:1.2 just:1 like:1 other:1 then:1 only:1 also:1 new:1 time:1
-        get:1 our:1 any:0.8 how:0.8 these:0.8 because:0.7 there:2.5 very:0.6 well:0.6 should:0.6""",
+        get:1 our:1 i:1 AM:0.3 PM:0.3 any:0.8 how:0.8 these:0.8 because:0.7 there:2.5 very:0.6 well:0.6 should:0.6""",
     "et": """ja:30 on:18 et:10 ei:7 ka:6 see:6 oli:5 kui:5 ta:4 mis:4 aga:3 ning:3 oma:3 või:2.5
         seda:2.5 kes:2 siis:2 veel:2 selle:2 kuid:2 ma:2 nad:1.5 mida:1.5 kõik:1.5 juba:1.5
         nagu:1.5 sest:1.5 pole:1 üle:1 välja:1 tema:1 mitte:1 kus:1 nüüd:1 väga:1 kas:1 vaid:1
