@@ -148,6 +148,19 @@ def test_renamed_and_moved_files_are_reported_moved_without_duplicates(corpus):
     assert sources(kb, word(2)) == [str(moved)]
 
 
+def test_a_move_is_a_move_with_no_delete_too(corpus):
+    docs, index, paths = corpus
+    kb = KnowledgeBase(index)
+    kb.ingest([docs])
+    moved = docs / "siirretty.txt"
+    paths[4].rename(moved)
+    paths[6].unlink()
+    report = kb.ingest([docs], delete=False)
+    assert report.moved == [(str(paths[4]), str(moved))] and not report.added
+    assert report.removed == [] and report.documents == 12  # the deleted one is kept
+    assert sources(kb, word(4)) == [str(moved)]
+
+
 def test_update_that_no_longer_extracts_keeps_the_old_indexed_version(tmp_path):
     docs = tmp_path / "docs"
     make_corpus(docs, 3)

@@ -256,12 +256,15 @@ class KnowledgeBase:
             todo, digests = self._plan(files, manifest, report)
             root_keys = [_shown(os.path.abspath(r)) for r in roots]
             seen = {f.key for f in files}
-            gone = [] if not delete else [
+            missing = [
                 key for key in manifest
                 if key not in seen and any(_under(key, r) for r in root_keys)
                 and not any(_under(key, b) for b in blind)
             ]
-            gone_by_digest = {manifest[k]["hash"]: k for k in gone}
+            gone = missing if delete else []
+            # A missing file's content at a new path is a move, with --no-delete too:
+            # keeping the old entry would show the same document twice.
+            gone_by_digest = {manifest[k]["hash"]: k for k in missing}
             if not todo and not gone and base is not None:
                 self._totals(report, manifest)
                 report.seconds = time.perf_counter() - started
@@ -288,7 +291,8 @@ class KnowledgeBase:
                         moved_from = gone_by_digest.pop(item.digest)
                         writer.delete_by_term("doc_id", manifest[moved_from]["doc_id"])
                         report.moved.append((manifest[moved_from]["source"], item.file.source))
-                        gone.remove(moved_from)
+                        if moved_from in gone:
+                            gone.remove(moved_from)
                         del manifest[moved_from]
                     else:
                         report.added.append(item.file.source)
