@@ -203,7 +203,7 @@ def small_hostile(tmp_path: Path):
     return docs, tmp_path / "index", expect
 
 
-def test_library_report_and_unchanged_second_ingest(small_hostile):
+def test_library_report_and_unchanged_second_ingest(small_hostile, monkeypatch):
     docs, index, expect = small_hostile
     kb = KnowledgeBase(index, jobs=1)
     first = kb.ingest([docs])
@@ -215,10 +215,28 @@ def test_library_report_and_unchanged_second_ingest(small_hostile):
     indexed = {os.path.relpath(p, docs) for p in first.added}
     assert {n for n, e in expect.items() if e.outcome == "indexed"} <= indexed
 
+    calls: list[str] = []
+    real_process = kb_module._process_file
+
+    def counting(job):
+        calls.append(job[0].source)
+        return real_process(job)
+
+    monkeypatch.setattr(kb_module, "_process_file", counting)
     second = kb.ingest([docs])
     assert second.unchanged == len(indexed) and not second.added and not second.removed
-    assert {p.path for p in second.failed} == {p.path for p in first.failed}
+    assert {(p.path, p.reason) for p in second.failed} == {(p.path, p.reason) for p in first.failed}
     assert second.documents == first.documents
+    assert calls == [], "unchanged bad files were extracted again"
+
+    # A bad file that is fixed is indexed; --rebuild tries every bad file again.
+    (docs / "empty.txt").write_text("Korjattu\n\n" + "Nyt tiedostossa on tekstiä. " * 10, encoding="utf-8")
+    third = kb.ingest([docs])
+    assert third.added == [str(docs / "empty.txt")] and calls == [str(docs / "empty.txt")]
+    calls.clear()
+    rebuilt = kb.ingest([docs], rebuild=True)
+    assert {str(docs / "binary.html"), str(docs / "corrupt.pdf"), str(docs / "scanned.pdf")} <= set(calls)
+    assert rebuilt.documents == third.documents
 
 
 def test_unreadable_file_reason_in_library(tmp_path, monkeypatch):

@@ -40,6 +40,7 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 MANIFEST = "manifest.json"
 META = "meta.json"
+FAILURES = "failures.json"
 _GEN = re.compile(r"^gen-(\d{6})$")
 
 
@@ -153,6 +154,22 @@ class IndexStore:
         if check_version:
             check_compatible(meta, self.root)
         return Generation(path, meta, manifest)
+
+    def failures(self, fingerprint: str) -> dict[str, dict[str, str]]:
+        """Files that failed for a reason in their own bytes: key -> {"hash", "reason"}.
+
+        A cache beside the generations, so an unchanged bad file is not extracted again
+        on every ingest. It holds only for the code that failed them (``fingerprint``);
+        losing it just means trying those files again.
+        """
+        data = _read_json(self.root / FAILURES)
+        if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+            return {}
+        files = data.get("files")
+        return files if isinstance(files, dict) else {}
+
+    def save_failures(self, fingerprint: str, files: dict[str, dict[str, str]]) -> None:
+        _write_json(self.root / FAILURES, {"fingerprint": fingerprint, "files": files})
 
     def generations(self) -> list[Path]:
         if not self.root.is_dir():

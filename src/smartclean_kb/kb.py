@@ -59,6 +59,8 @@ class Processed:
     doc_langs: tuple[str, ...] = ()
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    #: The error lies in the file's bytes (not in reading them): the same bytes fail again.
+    lasting: bool = False
 
 
 @dataclass
@@ -253,7 +255,10 @@ class KnowledgeBase:
                 base = self.store.current()
                 base.open()  # a damaged base must stop us here, with the rebuild hint
             manifest: dict[str, dict[str, Any]] = dict(base.manifest) if base else {}
-            todo, digests = self._plan(files, manifest, report)
+            fingerprint = _extraction_fingerprint()
+            failures = {} if rebuild else self.store.failures(fingerprint)
+            known_failures = dict(failures)
+            todo, digests = self._plan(files, manifest, report, failures)
             root_keys = [_shown(os.path.abspath(r)) for r in roots]
             seen = {f.key for f in files}
             missing = [
@@ -265,7 +270,12 @@ class KnowledgeBase:
             # A missing file's content at a new path is a move, with --no-delete too:
             # keeping the old entry would show the same document twice.
             gone_by_digest = {manifest[k]["hash"]: k for k in missing}
+            for key in [k for k in failures if k not in seen and any(_under(k, r) for r in root_keys)
+                        and not any(_under(k, b) for b in blind)]:
+                del failures[key]
             if not todo and not gone and base is not None:
+                if failures != known_failures:
+                    self.store.save_failures(fingerprint, failures)
                 self._totals(report, manifest)
                 report.seconds = time.perf_counter() - started
                 return report
@@ -280,7 +290,10 @@ class KnowledgeBase:
                     old = manifest.get(item.file.key)
                     if item.error:
                         report.failed.append(FileProblem(item.file.source, item.error))
+                        if item.lasting:
+                            failures[item.file.key] = {"hash": item.digest, "reason": item.error}
                         continue
+                    failures.pop(item.file.key, None)
                     for warning in item.warnings:
                         report.warnings.append(FileProblem(item.file.source, warning))
                     t = time.perf_counter()
@@ -310,6 +323,8 @@ class KnowledgeBase:
             meta = {**expected_meta(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
             previous = self.store.publish(path, manifest, meta)
             self.store.collect_garbage(previous)
+            if failures != known_failures:
+                self.store.save_failures(fingerprint, failures)
             report.timings = dict(timings)
         self._totals(report, manifest)
         report.seconds = time.perf_counter() - started
@@ -372,8 +387,14 @@ class KnowledgeBase:
         yield SourceFile(_shown(real), source, _shown(relpath), real)
 
     def _plan(self, files: list[SourceFile], manifest: dict[str, dict[str, Any]],
-              report: IngestReport) -> tuple[list[SourceFile], dict[str, str]]:
-        """Hash every file; keep the new and changed ones, count the unchanged."""
+              report: IngestReport, failures: dict[str, dict[str, str]] | None = None,
+              ) -> tuple[list[SourceFile], dict[str, str]]:
+        """Hash every file; keep the new and changed ones, count the unchanged.
+
+        A file whose very bytes failed before (``failures``) is reported with the same
+        reason and not processed again: a 20 MB page that is refused need not be parsed
+        on every ingest.
+        """
         todo: list[SourceFile] = []
         digests: dict[str, str] = {}
         for f in files:
@@ -388,6 +409,10 @@ class KnowledgeBase:
             old = manifest.get(f.key)
             if old is not None and old["hash"] == digest:
                 report.unchanged += 1
+                continue
+            failed = (failures or {}).get(f.key)
+            if failed is not None and failed.get("hash") == digest:
+                report.failed.append(FileProblem(f.source, str(failed.get("reason", "failed before"))))
                 continue
             digests[f.key] = digest
             todo.append(f)
@@ -508,22 +533,36 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
         data = _read_file(file.path)
         doc = extract_bytes(data, file.source)
     except ExtractError as exc:
-        return Processed(file, digest, error=exc.message), spent
+        return Processed(file, digest, error=exc.message, lasting=True), spent
     except OSError as exc:
         return Processed(file, digest, error=_os_reason(exc)), spent
     except MemoryError:
         return Processed(file, digest, error="too large to process in memory"), spent
     except RecursionError:
-        return Processed(file, digest, error="nested too deeply to parse"), spent
+        return Processed(file, digest, error="nested too deeply to parse", lasting=True), spent
     spent["extract"] = time.perf_counter() - t
     t = time.perf_counter()
     if sum(len(b.text) for b in doc.blocks) > config.MAX_DOCUMENT_CHARS:
-        return Processed(file, digest, error=f"more than {config.MAX_DOCUMENT_CHARS:,} characters of text"), spent
+        return Processed(file, digest, error=f"more than {config.MAX_DOCUMENT_CHARS:,} characters of text",
+                         lasting=True), spent
     passages, doc_det, langs = process_document(doc, document_id(file.key))
     spent["passages+language"] = time.perf_counter() - t
     if not passages:
-        return Processed(file, digest, error="no text to index"), spent
+        return Processed(file, digest, error="no text to index", lasting=True), spent
     return Processed(file, digest, doc, passages, doc_det, langs, warnings=doc.warnings), spent
+
+
+def _extraction_fingerprint() -> str:
+    """What decides that a file's bytes fail: the extraction code and the size limits."""
+    digest = hashlib.blake2b(digest_size=8)
+    here = Path(__file__).parent
+    for path in sorted([here / "kb.py", here / "passages.py", *(here / "extract").glob("*.py")]):
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(path.name.encode())
+    digest.update(f"{config.MAX_FILE_BYTES}/{config.MAX_DOCUMENT_CHARS}".encode())
+    return digest.hexdigest()
 
 
 def _read_file(path: str) -> bytes:
