@@ -7,6 +7,7 @@ them at several points; the many-kills version is ``bench/reliability.py``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import pytest
 
 from smartclean_kb import KnowledgeBase
 from smartclean_kb.errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
+from smartclean_kb.index import IndexStore
 
 FINLEX_DOCS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "retrieval-dev" / "finlex-fi" / "docs"
 
@@ -212,6 +214,32 @@ def test_a_folder_that_cannot_be_listed_keeps_its_documents(tmp_path, monkeypatc
     assert report.removed == [] and report.documents == 5
 
 
+def test_a_full_disk_fails_with_a_sentence_and_leftovers_do_not_pile_up(corpus, monkeypatch):
+    docs, index, paths = corpus
+    kb = KnowledgeBase(index)
+    kb.ingest([docs])
+    live = (index / "CURRENT").read_text().strip()
+    paths[0].write_text(text_for(0, salt="uusi"), encoding="utf-8")
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(IndexStore, "publish", disk_full)
+    for _ in range(3):
+        with pytest.raises(KBError) as err:
+            kb.ingest([docs])
+        assert not isinstance(err.value, OSError)
+        assert "no space left on device" in err.value.message
+        assert "unchanged" in err.value.hint
+    # Each failed attempt's half-written generation is removed by the next attempt.
+    assert len(generations(index)) <= 2 and (index / "CURRENT").read_text().strip() == live
+    assert sources(kb, word(0)) == [str(paths[0])]
+    monkeypatch.undo()
+    assert kb.ingest([docs]).updated == [str(paths[0])]
+    assert len(generations(index)) == 2
+    assert sources(kb, word(0, "uusi")) == [str(paths[0])]
+
+
 def test_old_generations_are_collected_and_the_previous_one_is_kept(corpus):
     docs, index, paths = corpus
     kb = KnowledgeBase(index)
@@ -231,9 +259,11 @@ def test_leftover_of_a_killed_ingest_is_collected_not_the_previous_generation(co
     (index / "gen-000002").mkdir()           # what a killed ingest leaves behind
     (index / "gen-000002" / "MAIN_x.seg").write_bytes(b"half")
     paths[0].write_text(text_for(0, salt="z"), encoding="utf-8")
-    kb.ingest([docs])                        # gen-000003 goes live
-    assert generations(index) == ["gen-000001", "gen-000003"]
-    assert (index / "CURRENT").read_text().strip() == "gen-000003"
+    kb.ingest([docs])                        # the leftover goes, the new one is live
+    live = (index / "CURRENT").read_text().strip()
+    assert sorted(generations(index)) == sorted(["gen-000001", live]) and live != "gen-000001"
+    assert not (index / live / "MAIN_x.seg").exists()
+    assert sources(kb, word(0, "z")) == [str(paths[0])]
 
 
 # -- version and damage checks ------------------------------------------------------------
@@ -310,15 +340,8 @@ def _delete_manifest(gen: Path) -> None:
     (gen / "manifest.json").unlink()
 
 
-GARBLED_POSTINGS_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "bytes garbled inside a segment's postings are only met during a search; the Whoosh "
-    "error (e.g. 'Block tag error') escapes KnowledgeBase.search/run_search, which are "
-    "outside this test's owner's files: they should turn unexpected reader errors into "
-    "IndexVersionError with the --rebuild hint"))
-
-
 @pytest.mark.parametrize("damage", [_delete_segment, _garble_toc, _truncate_segment,
-                                    pytest.param(_garble_postings, marks=GARBLED_POSTINGS_XFAIL),
+                                    _garble_postings,
                                     _delete_manifest])
 def test_damaged_index_gives_clear_error_and_rebuild_recovers(built, damage):
     docs, index = built

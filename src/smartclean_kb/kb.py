@@ -7,9 +7,11 @@ import os
 import stat
 import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 from whoosh import query as wq
 
 from . import analysis, config
-from .errors import ExtractError, IndexMissingError, KBError, NotFoundError
+from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError, NotFoundError
 from .extract import extract_bytes, extractor_for
 from .extract.dates import year_of
 from .index import Generation, IndexStore, expected_meta, open_for_writing
@@ -168,14 +170,37 @@ class KnowledgeBase:
         if searcher.doc_count() == 0:
             raise IndexMissingError(f"the index at {self.path} holds no documents",
                                     f"add some: smartclean-kb ingest --index {self.path} corpus")
-        return run_search(searcher, query, limit=limit, page=page, lang=lang,
-                          doc_type=doc_type, year=year, facets=facets, explain=explain)
+        with self._damage_is_an_index_error():
+            return run_search(searcher, query, limit=limit, page=page, lang=lang,
+                              doc_type=doc_type, year=year, facets=facets, explain=explain)
+
+    @contextmanager
+    def _damage_is_an_index_error(self) -> Iterator[None]:
+        """A Whoosh error met while reading (garbled postings) says how to rebuild.
+
+        Damage inside a segment only shows when a search reads that part of it, so it
+        cannot all be caught when the index opens. Errors raised from our own code are
+        bugs and pass through unchanged.
+        """
+        try:
+            yield
+        except KBError:
+            raise
+        except Exception as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            if not frames or f"{os.sep}whoosh{os.sep}" not in frames[-1].filename:
+                raise
+            raise IndexVersionError(
+                f"index at {self.path} is damaged: {type(exc).__name__} while reading it",
+                f"rebuild it: smartclean-kb ingest --rebuild --index {self.path} PATH...",
+            ) from exc
 
     def get(self, doc_id: str, query: str | None = None) -> DocumentView:
         """A document with all its passages in order (matches of ``query`` marked)."""
         searcher = self._open()
-        results = searcher.search(wq.Term("doc_id", doc_id), limit=None, sortedby="ordinal")
-        stored = [hit.fields() for hit in results]
+        with self._damage_is_an_index_error():
+            results = searcher.search(wq.Term("doc_id", doc_id), limit=None, sortedby="ordinal")
+            stored = [hit.fields() for hit in results]
         if not stored:
             raise NotFoundError(f"no document with id {doc_id!r}")
         terms: dict[str, set[str]] = {}
