@@ -59,10 +59,10 @@ def test_paragraphs_are_certain(text, lang):
 
 
 @pytest.mark.parametrize("text, langs", [
-    ("Linnavalitsus otsustas eelmisel nädalal, et jäätmeveo hinnad tõusevad järgmisest aastast.", {"et"}),
+    ("Linnavalitsus otsustas eelmisel nädalal, et jäätmeveo hinnad tõusevad.", {"et"}),
     ("Eesti keel on soome-ugri keel, mida räägib umbes miljon inimest.", {"et"}),
-    ("Jeg har ikke været i København siden sidste år, men jeg glæder mig til at komme tilbage.", {"da"}),
-    ("Kommunen skal nedbringe mængden af affald, og borgerne bliver bedt om at sortere mere.", {"da", "nb"}),
+    ("Jeg har ikke været i København siden sidste år, men jeg glæder mig.", {"da"}),
+    ("Kommunen skal nedbringe mængden af affald, og borgerne skal sortere mere.", {"da", "nb"}),
     ("Regjeringen vil legge fram en ny plan for avfallshåndtering i løpet av høsten.", {"nb", "da"}),
     ("Vi må bli flinkere til å kildesortere, sier ordføreren i Bergen.", {"nb", "da"}),
     ("Die Stadt Helsinki möchte bis zum Jahr 2035 klimaneutral werden.", {"de"}),
@@ -72,7 +72,8 @@ def test_confusable_languages_are_not_labelled_fi_sv_en(text, langs):
 
 
 def test_other_scripts_and_languages_go_to_langdetect():
-    assert detect_language("Город Хельсинки хочет сократить количество отходов.").lang == "ru"
+    russian = "Город Хельсинки хочет сократить количество отходов."
+    assert detect_language(russian).lang == "ru"
     french = "Le garçon a vu le château près de la forêt, où il irait à pied avec sa sœur."
     assert detect_language(french).lang == "fr"
     spanish = "El niño pequeño caminó hasta la estación con su señora madre por la mañana."
@@ -80,8 +81,9 @@ def test_other_scripts_and_languages_go_to_langdetect():
 
 
 def test_swedish_paragraph_quoting_finnish_names_stays_swedish():
-    text = ("Enligt miljöchefen Päivi Järvenpää-Kiiskinen fortsätter projektet Kiertotalous Helsingissä "
-            "även nästa år. Jätehuolto Oy och Helsingin Seudun Ympäristöpalvelut ansvarar för insamlingen.")
+    text = ("Enligt miljöchefen Päivi Järvenpää-Kiiskinen fortsätter projektet Kiertotalous "
+            "Helsingissä även nästa år. Jätehuolto Oy och Helsingin Seudun Ympäristöpalvelut "
+            "ansvarar för insamlingen.")
     assert detect_language(text).lang == "sv"
 
 
@@ -107,7 +109,8 @@ def test_deterministic_within_and_across_processes():
 def test_import_does_not_load_the_model():
     code = "import smartclean_kb.language as m; print(m._model.cache_info().currsize)"
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == "0"
 
 

@@ -41,6 +41,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,34 +75,37 @@ def tokens(text: str) -> list[tuple[str, bool]]:
 
     A word is discounted when it has a capital letter and does not start a sentence:
     inside a Swedish sentence, "Järvenpää" or "Do You Know" say little about the language.
-    Acronyms ("EU", "AM") are left out unless the text is in capitals or has nothing else,
-    and keep their case then (the acronym "AM" is not the German word "am"); initials ("A. I. Rabin") are skipped, and the English pronoun "I" keeps its capital,
-    because a lower-case "i" is mostly Swedish, Danish or Norwegian.
+    Acronyms ("EU", "AM") are left out unless most words are in capitals or nothing else
+    is there, and keep their case then (the acronym "AM" is not the German word "am").
+    Initials ("A. I. Rabin") are skipped, and "I" inside a sentence keeps its capital: it
+    is the English pronoun, while "i" (or "I" opening a sentence) is mostly Swedish,
+    Danish or Norwegian.
     """
-    words: list[tuple[str, bool]] = []
-    acronyms: list[tuple[str, bool]] = []
-    shouting = (sum(ch.isupper() for ch in text) > sum(ch.islower() for ch in text)
-                and sum(1 for w in _WORD.findall(text) if len(w) > 1 and w.isupper()) > 1)
+    words: list[tuple[str, bool, bool]] = []
     previous_end = 0
     for match in _WORD.finditer(text):
         word = match.group()
         end = match.end()
-        starts_sentence = previous_end == 0 or not _SENTENCE_BREAK.isdisjoint(text[previous_end:match.start()])
+        gap = text[previous_end:match.start()]
+        starts_sentence = previous_end == 0 or not _SENTENCE_BREAK.isdisjoint(gap)
         previous_end = end
         if len(word) == 1 and word.isupper() and text[end:end + 1] == ".":
             previous_end = end + 1
+        elif len(word) <= MAX_WORD_LENGTH:
+            words.append((word, starts_sentence, len(word) > 1 and word.isupper()))
+    acronyms = sum(1 for _, _, is_acronym in words if is_acronym)
+    if acronyms > 1 and acronyms * 2 > len(words):
+        return [(word.lower(), False) for word, _, _ in words]
+    out = []
+    for word, starts_sentence, is_acronym in words:
+        if is_acronym:
             continue
-        if len(word) > MAX_WORD_LENGTH:
-            continue
-        if word == "I":
-            words.append((word, False))
-            continue
-        if len(word) > 1 and word.isupper() and not shouting:
-            acronyms.append((word, True))
-            continue
-        lowered = word.lower()
-        words.append((lowered, lowered != word and not starts_sentence and not shouting))
-    return words or acronyms
+        if word == "I" and not starts_sentence:
+            out.append((word, False))
+        else:
+            lowered = word.lower()
+            out.append((lowered, lowered != word and not starts_sentence))
+    return out or [(word, True) for word, _, is_acronym in words if is_acronym]
 
 
 @dataclass
@@ -123,7 +127,7 @@ class _Model:
         self.scale = meta["scale"]
         self.field_bits = meta["field_bits"]
         self.field_mask = (1 << self.field_bits) - 1
-        self.orders = meta["orders"]
+        self.orders = [n for n in meta["orders"] if n > 1]
         self.lex_maxlen = meta["lex_maxlen"]
         self.bloom_hashes = meta["bloom_hashes"]
         self.bloom_mask_seed = meta["bloom_mask_seed"]
@@ -142,10 +146,13 @@ class _Model:
             spec = meta["blooms"][lang]
             self.blooms.append((raw[offset:offset + spec["blocks"]], spec["blocks"], spec["seed"]))
             offset += spec["blocks"]
-        with gzip.open(data_dir / "langid_ngrams.tsv.gz", "rt", encoding="utf-8") as fh:
-            self.grams = {gram: int(value, 16) for gram, value in (line.rstrip("\n").split("\t") for line in fh)}
-        self.known_counts = [sum(1 << (self.field_bits * i) for i in range(len(self.langs)) if mask >> i & 1)
-                             for mask in range(1 << len(self.langs))]
+        packed = gzip.decompress((data_dir / "langid_ngrams.tsv.gz").read_bytes())
+        fields = packed.decode("utf-8").split()
+        self.grams = dict(zip(fields[0::2], map(int, fields[1::2], repeat(16))))
+        self.known_counts = [
+            sum(1 << (self.field_bits * i) for i in range(len(self.langs)) if mask >> i & 1)
+            for mask in range(1 << len(self.langs))
+        ]
         self.cache: dict[tuple[str, bool], tuple[int, int]] = {}
         self.lock = threading.Lock()
 
@@ -166,11 +173,10 @@ class _Model:
             return cached
         padded = "<" + word.lower() + ">"
         size = len(padded)
-        get = self.grams.get
-        total = self.length_base[len(word) - 1]
-        for n in self.orders:
-            for i in range(size - n + 1):
-                total += get(padded[i:i + n], 0)
+        grams = [padded[i:i + n] for n in self.orders for i in range(size - n + 1)]
+        if not word.isascii():
+            grams.extend(word.lower())  # single letters score only as alphabet evidence (õ, æ, å...)
+        total = self.length_base[len(word) - 1] + sum(map(self.grams.get, grams, repeat(0)))
         total += self.stop_words.get(word, 0)
         known = 0
         if len(word) <= self.lex_maxlen:
@@ -253,8 +259,8 @@ def _has_letters(text: str) -> bool:
 
 
 def _foreign(text: str, scores: _Scores) -> Detection | None:
-    """A language outside our seven: asked of langdetect only when the best language's lexicon
-    knows few of the words or letters outside our alphabets (ç, è, ñ, ł...) occur: it costs 3-4 ms."""
+    """A language outside our seven, from langdetect (3-4 ms), asked only when the best
+    language's lexicon knows few of the words or letters outside our alphabets (ç, è, ñ, ł) occur."""
     if scores.words < FOREIGN_MIN_WORDS:
         return None
     best = max(range(len(scores.logits)), key=scores.logits.__getitem__)
@@ -325,7 +331,9 @@ def detect_passages(
     return document, out
 
 
-def document_languages(detections: Sequence[Detection], min_share: float = MIN_LANGUAGE_SHARE) -> list[str]:
+def document_languages(
+    detections: Sequence[Detection], min_share: float = MIN_LANGUAGE_SHARE
+) -> list[str]:
     """Languages of at least ``min_share`` of the passages, most frequent first (two or more: mixed)."""
     counts = Counter(d.lang for d in detections if d.lang != "und")
     total = sum(counts.values())
