@@ -169,7 +169,10 @@ class IndexStore:
         return files if isinstance(files, dict) else {}
 
     def save_failures(self, fingerprint: str, files: dict[str, dict[str, str]]) -> None:
-        _write_json(self.root / FAILURES, {"fingerprint": fingerprint, "files": files})
+        try:
+            _write_json(self.root / FAILURES, {"fingerprint": fingerprint, "files": files})
+        except OSError:
+            pass  # only a cache: next time those files are tried again
 
     def generations(self) -> list[Path]:
         if not self.root.is_dir():
@@ -214,6 +217,22 @@ class IndexStore:
         os.replace(tmp, self.root / CURRENT_FILE)
         _fsync_dir(self.root)
         return previous
+
+    def discard_unfinished(self) -> None:
+        """Remove what earlier ingests left half-written (numbered above the live generation).
+
+        Called under the write lock before a new generation is made, so failed attempts
+        (a full disk, a kill) do not pile up: without this they were only collected
+        after the next successful ingest, which a full disk may never allow.
+        """
+        try:
+            live = self.current_name()
+        except IndexVersionError:
+            return
+        live_number = int(_GEN.match(live).group(1)) if live else 0
+        for path in self.generations():
+            if int(_GEN.match(path.name).group(1)) > live_number:
+                shutil.rmtree(path, ignore_errors=True)
 
     def collect_garbage(self, previous: str | None = None) -> None:
         """Remove every generation but the live one and ``previous``, the one it replaced.

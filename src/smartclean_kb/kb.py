@@ -267,14 +267,26 @@ class KnowledgeBase:
         Only files whose content changed are processed again; files gone from a folder
         that is ingested again are removed (unless ``delete`` is False). One bad file is
         reported and never stops the others; nothing is visible to searches until the
-        whole ingest has committed.
+        whole ingest has committed. Failing to write the index (a full disk) raises
+        :class:`KBError`; the last committed index is then unchanged.
         """
+        try:
+            return self._ingest(paths, rebuild=rebuild, delete=delete, progress=progress,
+                                on_wait=on_wait)
+        except OSError as exc:
+            raise KBError(f"cannot write the index at {self.path}: {_os_reason(exc)}",
+                          "the last committed index is unchanged; free some space (or fix "
+                          "the folder's permissions) and ingest again") from exc
+
+    def _ingest(self, paths: Iterable[str | os.PathLike[str]], *, rebuild: bool, delete: bool,
+                progress: Progress | None, on_wait: Callable[[str], None] | None) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         roots = [Path(p) for p in paths]
         blind: list[str] = []
-        files = list(self._walk(roots, report, blind))
         with self.store.write_lock(self.lock_timeout, on_wait):
+            # Walk under the lock: a wait for another ingest must not leave us a stale list.
+            files = list(self._walk(roots, report, blind))
             base = None
             if self.store.exists() and not rebuild:
                 base = self.store.current()
@@ -304,6 +316,7 @@ class KnowledgeBase:
                 self._totals(report, manifest)
                 report.seconds = time.perf_counter() - started
                 return report
+            self.store.discard_unfinished()
             path = self.store.new_generation(base)
             index = open_for_writing(path, fresh=base is None)
             writer = index.writer(limitmb=256)
