@@ -150,6 +150,20 @@ def test_renamed_and_moved_files_are_reported_moved_without_duplicates(corpus):
     assert sources(kb, word(2)) == [str(moved)]
 
 
+def test_two_files_with_the_same_content_moved_together_are_both_moves(corpus):
+    docs, index, paths = corpus
+    twin = docs / "kaksonen.txt"
+    twin.write_text(paths[8].read_text(encoding="utf-8"), encoding="utf-8")
+    kb = KnowledgeBase(index)
+    kb.ingest([docs])
+    (docs / "uusi").mkdir()
+    paths[8].rename(docs / "uusi" / paths[8].name)
+    twin.rename(docs / "uusi" / twin.name)
+    report = kb.ingest([docs])
+    assert len(report.moved) == 2 and not report.added and not report.removed
+    assert report.documents == 13
+
+
 def test_a_move_is_a_move_with_no_delete_too(corpus):
     docs, index, paths = corpus
     kb = KnowledgeBase(index)

@@ -306,7 +306,9 @@ class KnowledgeBase:
             gone = missing if delete else []
             # A missing file's content at a new path is a move, with --no-delete too:
             # keeping the old entry would show the same document twice.
-            gone_by_digest = {manifest[k]["hash"]: k for k in missing}
+            gone_by_digest: dict[str, list[str]] = {}
+            for key in missing:  # files with the same content can move together
+                gone_by_digest.setdefault(manifest[key]["hash"], []).append(key)
             for key in [k for k in failures if k not in seen and any(_under(k, r) for r in root_keys)
                         and not any(_under(k, b) for b in blind)]:
                 del failures[key]
@@ -341,8 +343,8 @@ class KnowledgeBase:
                     if old is not None:
                         writer.delete_by_term("doc_id", old["doc_id"], searcher=deleter)
                         report.updated.append(item.file.source)
-                    elif item.digest in gone_by_digest:
-                        moved_from = gone_by_digest.pop(item.digest)
+                    elif gone_by_digest.get(item.digest):
+                        moved_from = gone_by_digest[item.digest].pop(0)
                         writer.delete_by_term("doc_id", manifest[moved_from]["doc_id"], searcher=deleter)
                         report.moved.append((manifest[moved_from]["source"], item.file.source))
                         if moved_from in gone:
