@@ -259,3 +259,37 @@ def test_unreadable_file_reason_in_library(tmp_path, monkeypatch):
     assert [(p.path, p.reason) for p in report.failed] == [
         (str(locked), "permission denied (file is not readable)")]
     assert report.added == [str(docs / "ok.txt")]
+
+
+# -- a worker process that dies -----------------------------------------------------------
+
+_REAL_PROCESS_FILE = kb_module._process_file
+
+
+def _dies_on_kaatuu(job):
+    """Stands in for _process_file in forked workers: the worker dies on one file."""
+    if job[0].source.endswith("kaatuu.txt") and os.getpid() != _TEST_PID:
+        os._exit(9)  # as the OOM killer or a segfault in a parser would end it
+    return _REAL_PROCESS_FILE(job)
+
+
+# Pickled by reference as smartclean_kb.kb._process_file, which the workers inherit.
+_dies_on_kaatuu.__module__, _dies_on_kaatuu.__qualname__ = "smartclean_kb.kb", "_process_file"
+_TEST_PID = os.getpid()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on forked workers inheriting the patch")
+def test_a_worker_that_dies_fails_only_its_file(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    words = [_filler(docs, i) for i in range(30)]
+    (docs / "kaatuu.txt").write_text("Kaatuu\n\n" + "Tämä tiedosto kaataa työprosessin. " * 10,
+                                     encoding="utf-8")
+    monkeypatch.setattr(kb_module, "_process_file", _dies_on_kaatuu)
+    report = KnowledgeBase(tmp_path / "index", jobs=2).ingest([docs])
+    assert [p.path for p in report.failed] == [str(docs / "kaatuu.txt")]
+    assert "died" in report.failed[0].reason and "\n" not in report.failed[0].reason
+    assert report.documents == 30 and len(report.added) == 30
+    kb = KnowledgeBase(tmp_path / "index")
+    assert all(kb.search(w).total >= 1 for w in words[::8])
+

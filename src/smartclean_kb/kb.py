@@ -11,6 +11,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -468,12 +469,30 @@ class KnowledgeBase:
         jobs = [(f, digests[f.key]) for f in todo]
         if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_FILES:
             lock = self.store.lock_fd
-            lock_id = _file_id(lock) if lock is not None else None
-            with ProcessPoolExecutor(max_workers=self.jobs, initializer=_worker_init,
-                                     initargs=(os.getpid(), lock, lock_id)) as pool:
-                for item, spent in pool.map(_process_file, jobs, chunksize=4):
-                    timings.update(spent)
-                    yield item
+            initargs = (os.getpid(), lock, _file_id(lock) if lock is not None else None)
+            done = careful_until = 0
+            while done < len(jobs):
+                # After a worker died (the OOM killer, a crash in a parser's C code), the
+                # files it may have held go through one worker one at a time, so the one
+                # that kills it is known and fails alone; then the rest go on as before.
+                careful = done < careful_until
+                workers, chunk = (1, 1) if careful else (self.jobs, 4)
+                try:
+                    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                                             initargs=initargs) as pool:
+                        batch = jobs[done:careful_until] if careful else jobs[done:]
+                        for item, spent in pool.map(_process_file, batch, chunksize=chunk):
+                            timings.update(spent)
+                            done += 1
+                            yield item
+                except BrokenProcessPool:
+                    if careful:
+                        file, digest = jobs[done]
+                        done += 1
+                        yield Processed(file, digest, error="the process extracting it died "
+                                                            "(out of memory, or a crash in a parser)")
+                    else:
+                        careful_until = min(len(jobs), done + 8 * (self.jobs + 1))
         else:
             for job in jobs:
                 item, spent = _process_file(job)
