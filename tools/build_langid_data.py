@@ -2,7 +2,10 @@
 
 Run from the repository root with ``../shared/data/ud`` beside the checkout:
 
-    PYTHONPATH=src python tools/build_langid_data.py
+    PYTHONPATH=src python tools/build_langid_data.py [--reuse]
+
+(``--reuse`` keeps the slow lexicon statistics in /tmp between runs; a full build takes a
+few minutes.)
 
 What it derives, and from what (nothing here is copied text):
 
@@ -12,7 +15,8 @@ What it derives, and from what (nothing here is copied text):
   resources, see https://github.com/adbar/simplemma);
 * function-word lists: Snowball's stop lists as shipped by Whoosh (BSD) for
   fi, sv, en, da, nb, de, and a hand-written Estonian list (below);
-* eight feature weights, a capital-word discount and four biases, fitted by
+* rough frequencies of each language's commonest words, hand-written below;
+* nine feature weights, a capital-word discount and three biases, fitted by
   multinomial logistic regression on UD *test* sentences for fi/sv/en and on the
   odd-numbered 10-sentence blocks of the et/da/no *dev* files. ``bench/langid.py``
   evaluates on the fi/sv/en dev files and the even-numbered blocks, never on these.

@@ -14,16 +14,18 @@ Public API:
 * ``document_languages(detections) -> list[str]``: the languages covering at least a
   fifth of a document's passages, most frequent first; more than one means "mixed".
 
-How: each word scores every language by a naive-Bayes sum of character 1-5-gram
+How: each word scores every language by a naive-Bayes sum of character n-gram (up to 5)
 log-probabilities, whether the form is in that language's lexicon (a Bloom filter), whether
-it is a function word, and letters outside the language's alphabet (õ, æ, ø, å, ß...).
+it is a function word and how common, and letters outside the language's alphabet (õ, æ, ø,
+å, ß...).
 The weights, a discount for capitalised words inside a sentence (names and titles quoted
 from another language) and a prior that favours fi/sv/en were fitted by logistic regression
 (``tools/build_langid_data.py``), so the softmax over the summed scores is the probability.
-Text outside these seven languages (another script, or Latin-script words none of the
-lexicons know) is passed to langdetect, seeded, which covers 55 languages.
+Text that looks outside these seven languages (another script; Latin letters such as ç,
+è, ñ, ł; few words the best language's lexicon knows) is passed to langdetect, seeded, which
+covers 55 languages; its answer is kept only when it names another language with >= 0.9.
 
-Everything is deterministic and offline; the data (``data/langid_*``, about 2 MB) loads on
+Everything is deterministic and offline; the data (``data/langid_*``, 3.4 MB) loads on
 the first call, per-word scores are cached, and long texts are scored on an evenly spread
 sample of ``MAX_WORDS`` words.
 """
