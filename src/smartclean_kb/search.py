@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 from . import analysis
 from .errors import QueryError
 from .extract.dates import year_of
-from .language import detect_language
+from .language import detect_query
 from .models import MARK_CLOSE, MARK_OPEN, Detection, Hit
 
 MAX_QUERY_CHARS = 1000
@@ -154,7 +154,7 @@ def run_search(
     text = clean_query(text)
     if limit < 1 or page < 1:
         raise QueryError("limit and page must be positive numbers")
-    query_lang = detect_language(text) if text else Detection("und", 0.0)
+    query_lang = detect_query(text) if text else Detection("und", 0.0)
     out = SearchResults(page=page, per_page=limit, query=text, query_lang=query_lang)
     if not text:
         out.seconds = time.perf_counter() - started
@@ -166,7 +166,9 @@ def run_search(
             out.explain = explain_query(text, parsed, query_lang)
         return out
     flt = build_filter(lang, doc_type, year)
-    results = searcher.search_page(parsed, page, pagelen=limit, filter=flt)
+    # optimize=False: Whoosh 2.7.4's block-quality skipping can loop forever on a scaled
+    # OR whose word has several analysed alternatives (whoosh issue #461).
+    results = searcher.search_page(parsed, page, pagelen=limit, filter=flt, optimize=False)
     out.total = results.total
     terms = query_terms(parsed, searcher)
     past_the_end = (page - 1) * limit >= results.total
