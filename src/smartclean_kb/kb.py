@@ -24,7 +24,7 @@ from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError,
 from .extract import extract_bytes, extractor_for
 from .extract.dates import year_of
 from .index import Generation, IndexStore, expected_meta, open_for_writing
-from .language import detect_passages
+from .language import detect_passages, document_languages
 from .models import Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
 from .search import SearchResults, highlight, run_search, query_terms, parse, clean_query
@@ -554,7 +554,7 @@ def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detecti
         Passage(p.passage_id, p.doc_id, p.ordinal, p.text, p.headings, p.page, d.lang, d.probability)
         for p, d in zip(passages, dets)
     ]
-    langs = tuple(sorted({p.lang for p in passages if p.lang != "und"}))
+    langs = tuple(document_languages(dets))
     return passages, doc_det, langs
 
 
