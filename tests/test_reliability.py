@@ -420,10 +420,11 @@ def _wait_for(predicate, timeout: float, step: float = 0.005) -> bool:
 
 
 def test_two_concurrent_ingests_and_searches_only_the_documented_wait(tmp_path):
+    BIG = 600  # enough that the first ingest still holds the lock when the impatient one gives up
     index = tmp_path / "index"
     small, big = tmp_path / "small", tmp_path / "big"
     make_corpus(small, 5)
-    make_corpus(big, 160, salt="iso")
+    make_corpus(big, BIG, salt="iso")
     KnowledgeBase(index).ingest([small])
 
     errors: list[BaseException] = []
@@ -464,8 +465,8 @@ def test_two_concurrent_ingests_and_searches_only_the_documented_wait(tmp_path):
         assert second.returncode == 0, err2
         assert "waiting for another ingest" in err2 and "Traceback" not in err2
         r1, r2 = json.loads(out1), json.loads(out2)
-        assert len(r1["added"]) == 160 and r1["unchanged"] == 5 and r1["documents"] == 165
-        assert r2["unchanged"] == 165 and r2["documents"] == 165  # waited, then saw the commit
+        assert len(r1["added"]) == BIG and r1["unchanged"] == 5 and r1["documents"] == BIG + 5
+        assert r2["unchanged"] == BIG + 5 and r2["documents"] == BIG + 5  # waited, then saw the commit
         assert _wait_for(seen_big.is_set, 10), "the reader never saw the committed documents"
         cli_search = cli("search", word(150, "iso"), "--index", str(index), "--json")
         assert cli_search.returncode == 0 and json.loads(cli_search.stdout)["total"] >= 1
