@@ -553,7 +553,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     line("ours MB/s", lambda r: f"{r['ours']['throughput']['mb_per_s']:.2f}")
     stages = sorted({k for r in rows for k in r["ours"]["ingest"]["timings"]})
     for stage in stages:
-        line(f"  ours stage {stage} (s, summed over procs)", lambda r, s=stage: f"{r['ours']['ingest']['timings'].get(s, 0):.1f}")
+        line(f"  ours stage {stage} (CPU s)", lambda r, s=stage: f"{r['ours']['ingest']['timings'].get(s, 0):.1f}")
     line("re-ingest unchanged s (fresh process)", lambda r: f"{r['ours']['reingest']['with_import_seconds']:.2f}")
     line("  / full ingest (<=5% target)", lambda r: f"{100 * r['ratios']['reingest_vs_ingest']:.1f}%")
     line("re-ingest unchanged s (same process)", lambda r: f"{r['ours']['ingest']['reingest_inprocess_seconds']:.2f}")
@@ -636,15 +636,16 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(measure(size, corpora[size], workdir, queries,
                                 log=lambda m: print(m, flush=True)))
             shutil.rmtree(corpora[size]["path"], ignore_errors=True)
+            # Written after every size, so a long run that is stopped still leaves figures.
+            out = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+                   "queries": len(queries), "seconds": time.perf_counter() - started,
+                   "complete": len(rows) == len(sizes), "sizes": rows}
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+            print(f"\n{table(rows)}\n", flush=True)
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    out = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-           "queries": len(queries), "seconds": time.perf_counter() - started, "sizes": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
-    print()
-    print(table(rows))
     print(f"\n{len(queries)} queries; machine: {out['machine']['cpu']}, {out['machine']['cores']} cores; "
           f"results in {args.out}")
     return 0
