@@ -23,6 +23,7 @@ from whoosh.analysis import (
     Analyzer,
     Filter,
     LowercaseFilter,
+    NgramFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
@@ -30,7 +31,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "1"
+ANALYSER_VERSION = "2"
 
 WORD_PATTERN = r"\w+"
 CACHE_SIZE = 1 << 20
@@ -53,6 +54,7 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("text_sv", "sv", ("sv",), 1.0),
     TextField("text_en", "en", ("en",), 1.0),
     TextField("text_exact", "exact", ("*",), 1.0),
+    TextField("text_gram", "gram", ("*",), 0.3),
 )
 
 
@@ -162,7 +164,7 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
 
 
 _LINKS = {
-    "sv": (("s", ""), ("e", ""), ("", ""), ("", "a"), ("o", "a"), ("s", "e")),
+    "sv": (("s", ""), ("", ""), ("", "a"), ("o", "a"), ("s", "e")),
     "fi": (("", ""),),
 }
 """(linking ending to drop, ending to add) that turn a compound's first part into a word."""
@@ -186,7 +188,7 @@ def _head_lemma(head: str, lang: str) -> tuple[str, bool] | None:
 
 
 def _tail_lemma(tail: str, lang: str) -> str | None:
-    if len(tail) < 4 or tail in _NOT_TAILS.get(lang, ()):
+    if len(tail) < MIN_PART or tail in _NOT_TAILS.get(lang, ()):
         return None
     lemma = _forms(lang).get(tail)
     if lemma is not None:
@@ -197,6 +199,7 @@ def _tail_lemma(tail: str, lang: str) -> str | None:
 _NOT_TAILS = {
     "sv": frozenset(
         {"barhet", "barheten", "lighet", "ligheten", "ning", "ningen", "heten", "heter", "hetens"}
+        | {"ring", "ringen", "ringar", "ringarna", "ande", "andet", "ende", "endet"}
     )
 }
 """Derivational endings that the lexicon also lists as words."""
@@ -210,6 +213,8 @@ def _split(word: str, lang: str, depth: int) -> tuple[str, ...] | None:
         if tail_lemma is None:
             continue
         head = word[:cut]
+        if head in _stop_words(lang):
+            continue
         head_parts: tuple[str, ...] | None = None
         linked = False
         found = _head_lemma(head, lang)
@@ -217,24 +222,41 @@ def _split(word: str, lang: str, depth: int) -> tuple[str, ...] | None:
             head_parts, linked = (found[0],), found[1]
         elif depth < 2:
             head_parts = _split(head, lang, depth + 1)
-        if head_parts:
+        if head_parts and (linked or len(word) - cut >= 4):
             score = min(len(head), len(word) - cut) + 2 * linked
             if best is None or score > best[0]:
                 best = (score, (*head_parts, tail_lemma))
     return best[1] if best else None
 
 
-_DERIVATIONS = {"sv": ("het",)}
-"""Suffixes that make nouns of adjectives (``hållbar`` -> ``hållbarhet``)."""
+@lru_cache(maxsize=None)
+def _stop_words(lang: str) -> frozenset[str]:
+    return frozenset(stopwords_for_language(lang))
 
 
-def derivation_base(word: str, lang: str) -> str | None:
-    """The adjective a ``-het`` noun is made from, when the lexicon knows it."""
-    for suffix in _DERIVATIONS.get(lang, ()):
-        base = word[: -len(suffix)]
+_DERIVATIONS = {"sv": (("het", ""), ("ning", "a"), ("ing", "a"))}
+"""(suffix, base ending) of nouns made of adjectives and verbs: ``hållbarhet`` -> ``hållbar``,
+``rivning`` -> ``riva``, ``planering`` -> ``planera``."""
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def derivation_bases(word: str, lang: str) -> tuple[str, ...]:
+    """The words a derived word is made from: ``hållbarhet`` -> ``hållbar``, ``ilmoitus`` -> ``ilmoittaa``."""
+    if lang == "fi" and _voikko() is not None:
+        bases: dict[str, None] = {}
+        for analysis in _voikko_analyses(word):
+            morphemes = _MORPHEME.findall(analysis.get("WORDBASES") or "")
+            roots = [i for i, (_, base) in enumerate(morphemes) if base and not base.startswith("+")]
+            if roots and roots[-1] < len(morphemes) - 1:
+                base = morphemes[roots[-1]][1].lower().split("=")[-1]
+                if base != word:
+                    bases[base] = None
+        return tuple(bases)
+    for suffix, ending in _DERIVATIONS.get(lang, ()):
+        base = word[: -len(suffix)] + ending
         if word.endswith(suffix) and len(base) >= 4 and base in _lemma_set(lang):
-            return base
-    return None
+            return (base,)
+    return ()
 
 
 # --- tokeniser and filters --------------------------------------------------------
@@ -299,9 +321,9 @@ class DerivationFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for t in tokens:
-            base = derivation_base(t.text, self.lang)
+            bases = derivation_bases(t.text, self.lang)
             yield t
-            if base is not None:
+            for base in bases:
                 t.text = base
                 yield t
 
@@ -379,20 +401,38 @@ def exact_analyzer() -> Analyzer:
     return WordTokenizer() | LowercaseFilter()
 
 
+GRAM_SIZE = 4
+
+
+def gram_analyzer() -> Analyzer:
+    """Character 4-grams of each word: a fallback that matches words no dictionary knows."""
+    stoplist = set().union(*(stopwords_for_language(lang) for lang in ("fi", "sv", "en")))
+    return (
+        WordTokenizer()
+        | LowercaseFilter()
+        | StopFilter(stoplist=stoplist, minsize=1)
+        | NgramFilter(GRAM_SIZE, GRAM_SIZE)
+        | UniqueTermFilter()
+    )
+
+
 def analyzer_for(name: str) -> Analyzer:
-    """The analyser for a ``TextField.analyzer`` name (``fi``, ``sv``, ``en``, ``exact``)."""
+    """The analyser for a ``TextField.analyzer`` name (``fi``, ``sv``, ``en``, ``exact``, ``gram``)."""
     if name in ("fi", "sv"):
         return language_analyzer(name)
     if name == "en":
         return english_analyzer()
     if name == "exact":
         return exact_analyzer()
+    if name == "gram":
+        return gram_analyzer()
     raise ValueError(f"unknown analyser {name!r}")
 
 
 def analyze(text: str, lang: str) -> list[str]:
     """Index terms for ``text`` in ``lang`` (``exact`` for the exact-form analyser)."""
-    return [t.text for t in analyzer_for(lang if lang in ("fi", "sv", "en", "exact") else "exact")(text)]
+    name = lang if lang in ("fi", "sv", "en", "exact", "gram") else "exact"
+    return [t.text for t in analyzer_for(name)(text)]
 
 
 def explain_query(text: str) -> dict[str, list[str]]:

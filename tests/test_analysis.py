@@ -1,0 +1,176 @@
+"""The Finnish and Swedish analysers: inflections and compounds meet, real Whoosh indexes."""
+
+from __future__ import annotations
+
+import pickle
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from whoosh import query as Q
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+
+from smartclean_kb import analysis
+from smartclean_kb.analysis import TEXT_FIELDS, analyze, analyzer_for, explain_query
+from smartclean_kb.evaluation import read_qrels, read_topics, score_run
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def shares_term(a: str, b: str, lang: str) -> bool:
+    return bool(set(analyze(a, lang)) & set(analyze(b, lang)))
+
+
+@pytest.mark.parametrize(
+    "a, b, lang",
+    [
+        ("jätehuollon", "jätehuolto", "fi"),
+        ("kaupungin", "kaupunki", "fi"),
+        ("kaupunkien", "kaupungissa", "fi"),
+        ("städer", "stad", "sv"),
+        ("hållbarhet", "hållbar", "sv"),
+        ("hållbarheten", "hållbara", "sv"),
+    ],
+)
+def test_inflected_and_derived_forms_share_a_term(a, b, lang):
+    assert shares_term(a, b, lang)
+
+
+def test_finnish_compounds_index_their_parts():
+    terms = analyze("jätehuollon", "fi")
+    assert {"jätehuolto", "jäte", "huolto"} <= set(terms)
+    assert "energia" in analyze("energiatehokkuus", "fi")
+
+
+def test_swedish_compounds_split_at_linking_s():
+    assert "avfall" in analyze("avfallshantering", "sv")
+    assert {"huvudstad", "region"} <= set(analyze("huvudstadsregionens", "sv"))
+    assert "stad" in analyze("städer", "sv")
+
+
+def test_unrelated_words_stay_apart():
+    assert not shares_term("kaupunki", "kauppa", "fi")
+    assert not shares_term("stad", "stat", "sv")
+
+
+def test_letters_a_o_with_marks_are_never_folded():
+    assert "hållbar" in analyze("Hållbar", "sv")
+    assert "jätehuolto" in analyze("JÄTEHUOLTO", "fi")
+    terms = analyze("Ärende över ön", "exact")
+    assert terms == ["ärende", "över", "ön"]
+    assert "åsikt" in analyze("åsikter", "sv") and "asikt" not in analyze("åsikter", "sv")
+    assert all(not term.isascii() for term in analyze("äänestys", "fi"))
+
+
+def test_stop_words_are_dropped_but_kept_in_the_exact_field():
+    assert "och" not in analyze("avfall och energi", "sv")
+    assert "ja" not in analyze("jäte ja energia", "fi")
+    assert "the" not in analyze("the city", "en")
+    assert analyze("jäte ja energia", "exact") == ["jäte", "ja", "energia"]
+
+
+def test_names_are_not_mangled_in_the_exact_field():
+    assert analyze("Virtasen Helsingborgs Nokia", "exact") == ["virtasen", "helsingborgs", "nokia"]
+    assert "virtasen" in analyze("Virtasen", "fi")  # the word itself is always kept
+
+
+def test_unknown_words_keep_their_form_and_get_a_stem():
+    terms = analyze("kvanttikryptografioiden", "fi")
+    assert terms[0] == "kvanttikryptografioiden"
+    assert len(terms) >= 2
+
+
+def test_alternatives_share_the_word_position():
+    tokens = [(t.text, t.pos) for t in analyzer_for("fi")("Jätehuollon kustannukset", positions=True)]
+    positions = {text: pos for text, pos in tokens}
+    assert positions["jätehuollon"] == positions["jätehuolto"] == positions["jäte"] == positions["huolto"]
+    assert positions["kustannukset"] == positions["jätehuollon"] + 1
+    assert len(tokens) == len(set(tokens))
+
+
+def test_every_field_has_an_analyser_that_pickles():
+    assert {f.name for f in TEXT_FIELDS} >= {"text_fi", "text_sv", "text_en", "text_exact"}
+    for field in TEXT_FIELDS:
+        analyzer = analyzer_for(field.analyzer)
+        clone = pickle.loads(pickle.dumps(analyzer))
+        text = "Jätehuollon kustannukset och avfallshanteringen"
+        assert [t.text for t in clone(text)] == [t.text for t in analyzer(text)]
+
+
+def test_contract_values():
+    assert isinstance(analysis.ANALYSER_VERSION, str) and analysis.ANALYSER_VERSION
+    assert "simplemma" in analysis.backend()
+    explained = explain_query("jätehuollon kustannukset")
+    assert set(explained) == {f.name for f in TEXT_FIELDS}
+    assert "jätehuolto" in explained["text_fi"]
+
+
+def field_query(fieldname: str, text: str, analyzer_name: str) -> Q.Query | None:
+    """One field's OR of words, each word's analysed alternatives OR-ed (as search does)."""
+    groups: dict[int, list[str]] = defaultdict(list)
+    for t in analyzer_for(analyzer_name)(text, mode="query", positions=True):
+        groups[t.pos].append(t.text)
+    words = [Q.Or([Q.Term(fieldname, x) for x in alts]) for alts in groups.values()]
+    return Q.Or(words, scale=0.9, boost=next(f.boost for f in TEXT_FIELDS if f.name == fieldname)) if words else None
+
+
+def build_index(docs: dict[str, tuple[str, str]]):
+    """An in-memory Whoosh index with the project's fields; docs: id -> (lang, text)."""
+    schema = Schema(docid=ID(stored=True), **{f.name: TEXT(analyzer=analyzer_for(f.analyzer), phrase=True) for f in TEXT_FIELDS})
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as writer:
+        for docid, (lang, text) in docs.items():
+            fields = {f.name: text for f in TEXT_FIELDS if lang in f.langs or "*" in f.langs}
+            writer.add_document(docid=docid, **fields)
+    return ix
+
+
+def search(ix, text: str, limit: int = 10) -> list[tuple[str, float]]:
+    parts = [field_query(f.name, text, f.analyzer) for f in TEXT_FIELDS]
+    q = Q.Or([p for p in parts if p is not None])
+    with ix.searcher() as searcher:
+        return [(hit["docid"], hit.score) for hit in searcher.search(q, limit=limit, optimize=False)]
+
+
+def test_a_query_in_one_form_finds_a_document_in_another():
+    ix = build_index(
+        {
+            "fi-waste": ("fi", "Kaupungin jätehuollon kustannukset kasvoivat."),
+            "fi-energy": ("fi", "Energiatehokkuus paranee uusissa rakennuksissa."),
+            "sv-waste": ("sv", "Avfallshanteringen i huvudstadsregionen kostar mer."),
+            "sv-city": ("sv", "Städerna blir mer hållbara."),
+            "en-city": ("en", "Cities report their waste costs."),
+        }
+    )
+    assert search(ix, "jätehuolto kaupunki")[0][0] == "fi-waste"
+    assert search(ix, "energia")[0][0] == "fi-energy"
+    assert search(ix, "avfall i regionen")[0][0] == "sv-waste"
+    assert search(ix, "hållbarhet stad")[0][0] == "sv-city"
+    assert search(ix, "city costs")[0][0] == "en-city"
+
+
+def test_exact_form_ranks_above_another_form():
+    ix = build_index({"exact": ("fi", "Kaupungin talous."), "other": ("fi", "Kaupunki ja talous.")})
+    assert [d for d, _ in search(ix, "kaupungin")] == ["exact", "other"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name, lang, floor", [("finlex-fi", "fi", 0.81), ("finlex-sv", "sv", 0.80)])
+def test_finlex_sample_quality_is_pinned(name, lang, floor):
+    """100 headings against their sections plus 400 distractors (measured .835 fi, .828 sv)."""
+    folder = SHARED_DATA / "retrieval-dev" / name
+    if not folder.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    topics = read_topics(folder / "topics.tsv")
+    qrels = read_qrels(folder / "qrels.txt")
+    rng = random.Random(7)
+    qids = sorted(rng.sample(sorted(q for q in topics if q in qrels), 100))
+    relevant = {d for q in qids for d in qrels[q]}
+    others = sorted(p.stem for p in (folder / "docs").glob("*.txt") if p.stem not in relevant)
+    pool = sorted(relevant | set(rng.sample(others, 400)))
+    ix = build_index({d: (lang, (folder / "docs" / f"{d}.txt").read_text(encoding="utf-8")) for d in pool})
+    run = {q: search(ix, topics[q], limit=10) for q in qids}
+    ndcg = score_run(run, {q: qrels[q] for q in qids})["ndcg@10"]
+    assert ndcg >= floor
