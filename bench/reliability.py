@@ -9,7 +9,9 @@ subprocesses:
    touching every file) as a share of it;
 2. N rounds of: change the corpus (edit, add, delete and rename files), start an ingest
    (an update, or a ``--rebuild`` every fourth round), SIGKILL it at a random point or
-   as soon as Whoosh's segment/TOC files or the new manifest appear; then check that
+   as soon as the writer opens its new segment files, as Whoosh's new TOC appears
+   (Whoosh has committed, the generation is not yet published) or as the new manifest
+   appears (publishing); then check that
    the last committed index answers searches, that no worker outlived the kill, and
    that the next ingest completes with exactly the expected documents (manifest and
    Whoosh agree: no lost, orphaned or duplicate documents);
@@ -160,7 +162,18 @@ def live_name(index: Path) -> str:
         return ""
 
 
-def phase(index: Path, base: str) -> str:
+_TOC = re.compile(r"^_MAIN_(\d+)\.toc$")
+
+
+def toc_number(folder: Path) -> int:
+    """The newest Whoosh TOC generation in a folder (-1 when there is none)."""
+    try:
+        return max((int(m.group(1)) for p in folder.iterdir() if (m := _TOC.match(p.name))), default=-1)
+    except OSError:
+        return -1
+
+
+def phase(index: Path, base: str, base_toc: int, rebuild: bool) -> str:
     """How far the killed ingest got, judged from what it left on disk."""
     gens = [g for g in generations(index) if g.name > base]
     if live_name(index) > base:
@@ -170,11 +183,11 @@ def phase(index: Path, base: str) -> str:
     names = {p.name for p in gens[-1].iterdir()}
     if "manifest.json" in names or "meta.json" in names:
         return "publishing"
-    base_files = {p.name for p in (index / base).iterdir()} if base and (index / base).is_dir() else set()
-    if {n for n in names if n.endswith(".toc")} - base_files:
-        return "whoosh-commit (new TOC)"
-    if {n for n in names if n.endswith(".seg")} - base_files:
-        return "whoosh-commit (new segment)"
+    # A fresh index (--rebuild) starts with TOC 0; an update's commit writes base + 1.
+    if toc_number(gens[-1]) > (0 if rebuild else base_toc):
+        return "whoosh committed, not published"
+    # Whoosh opens its new segment's files with the writer, before the first file is
+    # extracted, so from here until its commit the ingest is extracting and indexing.
     return "extracting/indexing"
 
 
@@ -203,8 +216,9 @@ def mutate(docs: Path, rng: random.Random, round_: int, share: float) -> dict:
     """Edit, add, delete and rename a share of the section files; returns what changed."""
     files = sorted(docs.glob("finlex-sections/*/*.txt"))
     k = max(1, int(len(files) * share))
-    chosen = rng.sample(files, min(len(files), 4 * k))
-    edit, delete, rename, copy = (chosen[:k], chosen[k:2 * k], chosen[2 * k:3 * k], chosen[3 * k:4 * k])
+    m = rng.randint(k // 2, 2 * k)  # new files: the document count moves up and down
+    chosen = rng.sample(files, min(len(files), 3 * k + m))
+    edit, delete, rename, copy = (chosen[:k], chosen[k:2 * k], chosen[2 * k:3 * k], chosen[3 * k:])
     marker = f"kvartsilo{round_:03d}muutos"
     for path in edit:
         path.write_text(path.read_text(encoding="utf-8") + f"\n\nLisätty kappale {marker}.\n", encoding="utf-8")
@@ -261,9 +275,10 @@ def kill_round(docs: Path, index: Path, rng: random.Random, round_: int, committ
     change = mutate(docs, rng, round_, share)
     expected = committed + change["added"] - change["deleted"]
     rebuild = round_ % 4 == 3
-    mode = rng.choice(["random-time", "random-time", "segment-or-toc", "manifest"])
+    mode = rng.choice(["random-time", "random-time", "writer-open", "new-toc", "manifest"])
     base = live_name(index)
     base_files = {p.name for p in (index / base).iterdir()} if base else set()
+    base_toc = toc_number(index / base) if base else -1
     extra = ("--rebuild",) if rebuild else ()
     proc = subprocess.Popen(ingest_cmd(docs, index, *extra), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True, env=ENV)
@@ -283,13 +298,15 @@ def kill_round(docs: Path, index: Path, rng: random.Random, round_: int, committ
                 return False
             if mode == "manifest":
                 return "manifest.json" in names
-            return bool({n for n in names if n.endswith((".seg", ".toc"))} - base_files)
+            if mode == "new-toc":
+                return toc_number(gens[-1]) > (0 if rebuild else base_toc)
+            return bool({n for n in names if n.startswith("MAIN_") and n != "MAIN_WRITELOCK"} - base_files)
         wait_for(lambda: reached() or proc.poll() is not None, window * 3 + 30, 0.0005)
     killed = proc.poll() is None
     if killed:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    where = phase(index, base) if killed else "finished before the kill"
+    where = phase(index, base, base_toc, rebuild) if killed else "finished before the kill"
     orphans_gone = wait_for(lambda: not group_alive(proc.pid), 5, 0.05)
     leftover = group_alive(proc.pid)
     for pid in leftover:  # clean up what should never be there, then report it
