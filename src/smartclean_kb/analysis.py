@@ -84,7 +84,16 @@ def _forms(lang: str):
 
 @lru_cache(maxsize=None)
 def _lemma_set(lang: str) -> frozenset[str]:
-    return frozenset(_forms(lang).values())
+    """Every lemma simplemma knows for ``lang``.
+
+    Reads simplemma's bytes table directly where it can: decoding only the distinct
+    values takes a tenth of the time of walking the str view (seconds per process).
+    """
+    forms = _forms(lang)
+    raw = getattr(forms, "_dict", None)
+    if isinstance(raw, dict):
+        return frozenset(value.decode() for value in set(raw.values()))
+    return frozenset(forms.values())
 
 
 def backend() -> str:

@@ -51,6 +51,9 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # `smartclean-kb search ... | head` closed the pipe: not an error.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as error:  # A bug, not a user error: one line unless debugging.
