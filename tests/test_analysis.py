@@ -174,3 +174,21 @@ def test_finlex_sample_quality_is_pinned(name, lang, floor):
     run = {q: search(ix, topics[q], limit=10) for q in qids}
     ndcg = score_run(run, {q: qrels[q] for q in qids})["ndcg@10"]
     assert ndcg >= floor
+
+
+def test_word_cache_gives_the_same_terms_as_the_filters_themselves():
+    from whoosh.analysis import LowercaseFilter
+
+    from smartclean_kb import analysis
+
+    text = ("Pääkaupunkiseudun jätehuollon ja kiertotalouden tiekartta: energiatehokkuus, "
+            "kaupungin kaukolämpö. Jätehuolto, jätehuoltoa, jätehuollossa.") * 3
+    for lang in ("fi", "sv"):
+        plain = (analysis.WordTokenizer() | LowercaseFilter() | analysis._stop_filter(lang)
+                 | analysis.CompoundFilter(lang) | analysis.LemmaFilter(lang)
+                 | analysis.DerivationFilter(lang) | analysis.UnknownStemFilter(lang)
+                 | analysis.UniqueTermFilter())
+        cached = analysis.analyzer_for(lang)
+        expected = [(t.text, t.pos, t.startchar, t.endchar) for t in plain(text, chars=True)]
+        for _ in range(2):
+            assert [(t.text, t.pos, t.startchar, t.endchar) for t in cached(text, chars=True)] == expected

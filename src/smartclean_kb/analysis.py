@@ -379,6 +379,45 @@ class UniqueTermFilter(Filter):
                 yield t
 
 
+class WordCacheFilter(Filter):
+    """Runs word-by-word filters once per distinct word form and replays their terms.
+
+    The lemma, compound and derivation filters look at one word at a time, so a word's
+    terms never depend on its neighbours; a corpus repeats its word forms, and replaying
+    a remembered tuple is several times cheaper than running the filters again.
+    """
+
+    is_morph = True
+
+    def __init__(self, lang: str, filters: tuple[Filter, ...]):
+        self.lang = lang
+        self.filters = filters
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        key = (self.lang, tuple(type(f).__name__ for f in self.filters))
+        cache = _WORD_TERMS.setdefault(key, {})
+        found = cache.get(word)
+        if found is None:
+            stream: Iterable[Token] = iter([Token(positions=True, pos=0, text=word)])
+            for f in self.filters:
+                stream = f(stream)
+            found = tuple(t.text for t in stream)
+            if len(cache) >= CACHE_SIZE:
+                cache.clear()
+            cache[word] = found
+        return found
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            for text in self.terms(t.text):
+                t.text = text
+                yield t
+
+
+#: (lang, filter names) -> word -> terms; module level so pickled analysers stay small.
+_WORD_TERMS: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
+
+
 # --- analysers --------------------------------------------------------------------
 
 
@@ -392,11 +431,8 @@ def language_analyzer(lang: str) -> Analyzer:
         WordTokenizer()
         | LowercaseFilter()
         | _stop_filter(lang)
-        | CompoundFilter(lang)
-        | LemmaFilter(lang)
-        | DerivationFilter(lang)
-        | UnknownStemFilter(lang)
-        | UniqueTermFilter()
+        | WordCacheFilter(lang, (CompoundFilter(lang), LemmaFilter(lang), DerivationFilter(lang),
+                                 UnknownStemFilter(lang), UniqueTermFilter()))
     )
 
 
