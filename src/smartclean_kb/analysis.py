@@ -47,6 +47,10 @@ class TextField:
     analyzer: str
     langs: tuple[str, ...]
     boost: float = 1.0
+    #: Searched only when the other fields find (almost) nothing: n-grams of a word
+    #: overlap with countless unrelated words, so they rescue misspellings and unknown
+    #: words but would otherwise add every loosely similar passage to the results.
+    fallback: bool = False
 
 
 TEXT_FIELDS: tuple[TextField, ...] = (
@@ -54,7 +58,7 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("text_sv", "sv", ("sv",), 1.0),
     TextField("text_en", "en", ("en",), 1.0),
     TextField("text_exact", "exact", ("*",), 1.0),
-    TextField("text_gram", "gram", ("*",), 0.3),
+    TextField("text_gram", "gram", ("*",), 0.3, fallback=True),
 )
 
 

@@ -30,6 +30,9 @@ QUERY_LANG_BOOST = 1.5
 #: OR grouping with a bonus for passages that match more of the query's words.
 GROUP = qparser.OrGroup.factory(0.9)
 SNIPPET_WORDS = 40
+#: With fewer hits than this from the word fields, "did you mean" looks for a close
+#: spelling; with none at all, the n-gram fallback fields are searched.
+SUGGEST_BELOW = 3
 FACETS = ("lang", "doc_type", "year")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -80,10 +83,15 @@ def clean_query(text: str) -> str:
     return text
 
 
-def field_boosts(query_lang: Detection) -> dict[str, float]:
-    """Each field's weight, raised for the fields of the query's language when it is clear."""
+def field_boosts(query_lang: Detection, fallback: bool = False) -> dict[str, float]:
+    """Each field's weight, raised for the fields of the query's language when it is clear.
+
+    Fallback fields (character n-grams) take part only when ``fallback`` is true.
+    """
     boosts = {}
     for f in analysis.TEXT_FIELDS:
+        if f.fallback and not fallback:
+            continue
         boost = f.boost
         if query_lang.probability >= 0.5 and query_lang.lang in f.langs:
             boost *= QUERY_LANG_BOOST
@@ -91,9 +99,9 @@ def field_boosts(query_lang: Detection) -> dict[str, float]:
     return boosts
 
 
-def parse(schema, text: str, query_lang: Detection) -> wq.Query:
-    """Parse the user's query (words, "phrases", AND/OR/NOT, prefix*) over every text field."""
-    boosts = field_boosts(query_lang)
+def parse(schema, text: str, query_lang: Detection, fallback: bool = False) -> wq.Query:
+    """Parse the user's query (words, "phrases", AND/OR/NOT, prefix*) over the text fields."""
+    boosts = field_boosts(query_lang, fallback)
     parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=GROUP)
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
@@ -169,6 +177,10 @@ def run_search(
     # optimize=False: Whoosh 2.7.4's block-quality skipping can loop forever on a scaled
     # OR whose word has several analysed alternatives (whoosh issue #461).
     results = searcher.search_page(parsed, page, pagelen=limit, filter=flt, optimize=False)
+    primary_total = results.total
+    if primary_total == 0 and any(f.fallback for f in analysis.TEXT_FIELDS):
+        parsed = parse(searcher.schema, text, query_lang, fallback=True)
+        results = searcher.search_page(parsed, page, pagelen=limit, filter=flt, optimize=False)
     out.total = results.total
     terms = query_terms(parsed, searcher)
     past_the_end = (page - 1) * limit >= results.total
@@ -178,7 +190,7 @@ def run_search(
         out.append(make_hit(rank, score, stored, terms, searcher.schema))
     if facets:
         out.facets = facet_counts(searcher, parsed, lang, doc_type, year)
-    if out.total < 3:
+    if primary_total < SUGGEST_BELOW:
         out.suggestion = suggest(searcher, text)
     if explain:
         out.explain = explain_query(text, parsed, query_lang)
