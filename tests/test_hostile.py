@@ -166,7 +166,7 @@ def test_good_files_are_searchable_with_their_letters_intact(hostile_cli_run):
     for word in run["fillers"][:5]:
         assert kb.search(word).total >= 1
     odd = kb.search(hf.NON_UTF8_NAME_WORD)
-    assert {h.source for h in odd} == {str(docs) + "/r\\xe4tt och fel \\xe5\\xe4\\xf6.txt"}
+    assert str(docs) + "/r\\xe4tt och fel \\xe5\\xe4\\xf6.txt" in {h.source for h in odd}
     # Legacy 8-bit pages: å, ä, ö (and windows-1252's € and –) decoded, not mojibake.
     for name, extra in (("windows-1252.html", hf.CP1252_ONLY), ("iso-8859-1.html", "")):
         hit = next(h for h in kb.search(hf.CP1252_WORD if "1252" in name else hf.LATIN1_WORD)

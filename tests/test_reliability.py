@@ -569,7 +569,7 @@ def test_sigkill_at_several_points_never_loses_the_committed_index(kill_corpus, 
     # 2. Killed while workers extract (after a generation folder exists).
     proc = _start_ingest(docs, index)
     assert _wait_for(lambda: generations(index), 30)
-    time.sleep(1.0)
+    time.sleep(0.3)
     assert _kill(proc), "ingest finished before the kill"
     _no_orphans_and_unlocked(proc, index)
     with pytest.raises(IndexMissingError):
