@@ -215,7 +215,7 @@ def _print_explain(explain: dict[str, Any]) -> None:
 def detect(text: str | None, as_json: bool) -> None:
     """The language of TEXT (or of standard input with '-' or no argument)."""
     if text is None or text == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     result = detect_language(text)
     if as_json:
         _echo_json(result.to_dict())
