@@ -351,7 +351,8 @@ def kill_round(docs: Path, index: Path, rng: random.Random, round_: int, committ
         "delay_s": round(delay, 3) if delay is not None else None,
         "killed": killed, "phase": where, "orphans_left": len(leftover) if not orphans_gone else 0,
         "expected": expected, "recovered_documents": report["documents"],
-        "recover_s": round(recover_seconds, 2), "ok": not problems and orphans_gone,
+        "recover_s": round(recover_seconds, 2), "recover_timings": report.get("timings", {}),
+        "ok": not problems and orphans_gone,
         "problems": problems,
     }
 
