@@ -289,76 +289,58 @@ class WordTokenizer(RegexTokenizer):
 # ----------------------------------------------------------------------
 
 
-class LemmaFilter(Filter):
+class AddedTermsFilter(Filter):
+    """Base of the filters that add terms at a word's own position (phrases still line up).
+
+    The extra terms are worked out before the word is passed on, because the filters
+    after this one change the shared Token in place.
+    """
+
+    is_morph = True
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def added(self, word: str) -> Iterable[str]:
+        raise NotImplementedError
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for t in tokens:
+            word = t.text
+            extra = self.added(word)
+            yield t
+            for text in extra:
+                if text != word:
+                    t.text = text
+                    yield t
+
+
+class LemmaFilter(AddedTermsFilter):
     """Adds each word's dictionary lemmas at the word's own position."""
 
-    is_morph = True
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        for t in tokens:
-            word = t.text
-            yield t
-            for lemma in lemmas(word, self.lang):
-                if lemma != word:
-                    t.text = lemma
-                    yield t
+    def added(self, word: str) -> Iterable[str]:
+        return lemmas(word, self.lang)
 
 
-class CompoundFilter(Filter):
+class CompoundFilter(AddedTermsFilter):
     """Adds the lemmas of a compound's parts at the compound's position."""
 
-    is_morph = True
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        for t in tokens:
-            word = t.text
-            yield t
-            for part in compound_parts(word, self.lang):
-                t.text = part
-                yield t
+    def added(self, word: str) -> Iterable[str]:
+        return compound_parts(word, self.lang)
 
 
-class DerivationFilter(Filter):
+class DerivationFilter(AddedTermsFilter):
     """Adds the base adjective of a derived noun, so ``hållbarhet`` meets ``hållbar``."""
 
-    is_morph = True
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        for t in tokens:
-            bases = derivation_bases(t.text, self.lang)
-            yield t
-            for base in bases:
-                t.text = base
-                yield t
+    def added(self, word: str) -> Iterable[str]:
+        return derivation_bases(word, self.lang)
 
 
-class UnknownStemFilter(Filter):
+class UnknownStemFilter(AddedTermsFilter):
     """Adds a Snowball stem for words no dictionary knows (names, new compounds)."""
 
-    is_morph = True
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
-        stem = _snowball(self.lang)
-        for t in tokens:
-            word = t.text
-            yield t
-            if not lemmas(word, self.lang):
-                stemmed = stem(word)
-                if stemmed != word:
-                    t.text = stemmed
-                    yield t
+    def added(self, word: str) -> Iterable[str]:
+        return () if lemmas(word, self.lang) else (_snowball(self.lang)(word),)
 
 
 @lru_cache(maxsize=None)
