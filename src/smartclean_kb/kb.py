@@ -134,14 +134,28 @@ class KnowledgeBase:
                 f"create it: smartclean-kb ingest --index {self.path} corpus",
             )
         if name != self._gen_name or self._searcher is None:
-            generation = self.store.current()
-            index = generation.open()
+            generation, index = self._open_live()
             if self._searcher is not None:
                 self._searcher.close()
             self._generation, self._index = generation, index
             self._searcher = index.searcher()
-            self._gen_name = name
+            self._gen_name = generation.path.name
         return self._searcher
+
+    def _open_live(self, attempts: int = 3):
+        """Open the live generation; if ingests switched it away meanwhile, open the new one.
+
+        Two ingests can publish between reading CURRENT and opening the folder it
+        names, whose files the second one then collects: that is not damage.
+        """
+        while True:
+            generation = self.store.current()
+            try:
+                return generation, generation.open()
+            except IndexVersionError:
+                attempts -= 1
+                if attempts == 0 or self.store.current_name() == generation.path.name:
+                    raise
 
     def warm(self) -> None:
         """Load the analysers' dictionaries and the language model now, not on the first search."""
