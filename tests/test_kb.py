@@ -179,3 +179,10 @@ def test_bad_queries_are_clear_errors(fixture_kb):
     assert fixture_kb.search("") == []
     for odd in ('"unbalanced', "AND", "*", "NOT", "(((", "jäte\x00huolto"):
         fixture_kb.search(odd)
+
+
+def test_a_question_mark_is_punctuation_not_a_wildcard(fixture_kb):
+    hits = fixture_kb.search("Missä avattiin kierrätyskeskus?")
+    assert hits and hits[0].title == "Kierrätyskeskus Vantaalla"
+    assert "<mark>" in hits[0].highlight
+    assert fixture_kb.search("Vantaan kierrätyskeskuksen?")[0].title == "Kierrätyskeskus Vantaalla"

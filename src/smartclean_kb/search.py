@@ -105,6 +105,10 @@ def parse(schema, text: str, query_lang: Detection, fallback: bool = False) -> w
     parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=GROUP)
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
+    # Only `word*`: with Whoosh's full wildcards, the `?` that ends every question
+    # turned its last word into an unanalysed one-letter wildcard.
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(qparser.PrefixPlugin())
     try:
         parsed = parser.parse(text)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
