@@ -185,4 +185,4 @@ def test_a_question_mark_is_punctuation_not_a_wildcard(fixture_kb):
     hits = fixture_kb.search("Missä avattiin kierrätyskeskus?")
     assert hits and hits[0].title == "Kierrätyskeskus Vantaalla"
     assert "<mark>" in hits[0].highlight
-    assert fixture_kb.search("Vantaan kierrätyskeskuksen?")[0].title == "Kierrätyskeskus Vantaalla"
+    assert fixture_kb.search("kierrätyskeskuksen?")[0].title == "Kierrätyskeskus Vantaalla"
