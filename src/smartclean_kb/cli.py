@@ -20,6 +20,7 @@ from . import config
 from .errors import KBError
 from .kb import KnowledgeBase
 from .language import detect_language
+from .models import with_marks
 
 EXIT_PARTIAL = 1
 EXIT_INTERNAL = 70
@@ -261,7 +262,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
         where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")
         click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}")
-        click.echo(p["marked"].replace("\x02", "**").replace("\x03", "**"))
+        click.echo(with_marks(p["marked"], "**", "**"))
 
 
 @cli.command(name="eval")

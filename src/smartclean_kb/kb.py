@@ -25,7 +25,7 @@ from .extract import extract_bytes, extractor_for
 from .extract.dates import year_of
 from .index import Generation, IndexStore, expected_meta, open_for_writing
 from .language import detect_passages, document_languages
-from .models import Detection, Document, FileProblem, IngestReport, Passage
+from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
 from .search import SearchResults, highlight, run_search, query_terms, parse, clean_query
 
@@ -230,7 +230,7 @@ class KnowledgeBase:
                 "passage_id": p["passage_id"], "ordinal": p["ordinal"], "text": p["text"],
                 "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
                 "page": p.get("page"), "heading": p.get("heading", ""),
-                "matched": "\x02" in marked,
+                "matched": MARK_OPEN in marked,
             })
         translations = []
         for lang, url in first.get("translations") or ():
@@ -642,18 +642,21 @@ def _extraction_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _read_file(path: str) -> bytes:
+def _check_size(path: str) -> None:
+    """Refuse a file over the size limit before reading any of it."""
     size = os.path.getsize(path)
     if size > config.MAX_FILE_BYTES:
         raise ExtractError(f"file is {size / 2**20:.0f} MB; the limit is {config.MAX_FILE_BYTES // 2**20} MB")
+
+
+def _read_file(path: str) -> bytes:
+    _check_size(path)
     with open(path, "rb") as handle:
         return handle.read(config.MAX_FILE_BYTES + 1)
 
 
 def _hash_file(path: str) -> str:
-    size = os.path.getsize(path)
-    if size > config.MAX_FILE_BYTES:
-        raise ExtractError(f"file is {size / 2**20:.0f} MB; the limit is {config.MAX_FILE_BYTES // 2**20} MB")
+    _check_size(path)
     digest = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

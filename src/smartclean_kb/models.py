@@ -10,6 +10,12 @@ from typing import Any
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 
+def with_marks(text: str, open_mark: str, close_mark: str, *, escape: bool = False) -> str:
+    """Marked text (a snippet, a passage) with its matches between the given marks."""
+    text = html.escape(text, quote=False) if escape else text
+    return text.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+
+
 @dataclass(frozen=True)
 class Detection:
     """A language guess: ISO 639-1 code (or ``und``) and a calibrated probability."""
@@ -102,8 +108,7 @@ class Hit:
 
     def highlight_with(self, open_mark: str, close_mark: str, *, escape: bool = False) -> str:
         """The snippet with matches between the given marks (for terminals, Markdown...)."""
-        text = html.escape(self.snippet, quote=False) if escape else self.snippet
-        return text.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+        return with_marks(self.snippet, open_mark, close_mark, escape=escape)
 
     @property
     def plain_snippet(self) -> str:
