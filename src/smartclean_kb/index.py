@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,61 @@ from . import analysis
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
 
 #: Bump when the stored fields or their meaning change.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 MANIFEST = "manifest.json"
 META = "meta.json"
 FAILURES = "failures.json"
 _GEN = re.compile(r"^gen-(\d{6})$")
+
+
+class Analysed:
+    """A text field's postings worked out ahead of the writer (see ``AnalysedText``).
+
+    Holds what ``TEXT.index`` yields, ``(term bytes, frequency, weight, encoded positions)``
+    per distinct term, so the extraction workers can run the analysers on the second core
+    and the one writer only adds postings.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
+        self.items = items
+
+    def __getstate__(self) -> list[tuple[bytes, int, float, bytes]]:
+        return self.items
+
+    def __setstate__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
+        self.items = items
+
+
+class AnalysedText(TEXT):
+    """A TEXT field that also takes an ``Analysed`` value: postings made in a worker.
+
+    Whoosh pickles the schema into the index, so this class stays here at module level.
+    """
+
+    def index(self, value, **kwargs):
+        if isinstance(value, Analysed):
+            return iter(value.items)
+        return super().index(value, **kwargs)
+
+
+@lru_cache(maxsize=1)
+def _schema() -> Schema:
+    return build_schema()
+
+
+def analyse_fields(text: str, lang: str) -> dict[str, Analysed]:
+    """The text fields a passage in ``lang`` fills, analysed: the index step's work
+    that does not need the writer."""
+    schema = _schema()
+    return {
+        f.name: Analysed(list(schema[f.name].index(text)))
+        for f in analysis.TEXT_FIELDS
+        if "*" in f.langs or lang in f.langs
+    }
 
 
 def build_schema() -> Schema:
@@ -70,7 +119,7 @@ def build_schema() -> Schema:
         pages=STORED(),
     )
     for field in analysis.TEXT_FIELDS:
-        fields[field.name] = TEXT(analyzer=analysis.analyzer_for(field.analyzer), phrase=True)
+        fields[field.name] = AnalysedText(analyzer=analysis.analyzer_for(field.analyzer), phrase=True)
     return Schema(**fields)
 
 

@@ -23,7 +23,7 @@ from . import analysis, config
 from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError, NotFoundError
 from .extract import extract_bytes, extractor_for
 from .extract.dates import year_of
-from .index import Generation, IndexStore, expected_meta, open_for_writing
+from .index import Analysed, Generation, IndexStore, analyse_fields, expected_meta, open_for_writing
 from .language import detect_passages, document_languages
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
@@ -60,6 +60,8 @@ class Processed:
     passages: list[Passage] = field(default_factory=list)
     doc_lang: Detection | None = None
     doc_langs: tuple[str, ...] = ()
+    #: Each passage's text fields, analysed in the worker (see ``index.analyse_fields``).
+    fields: list[dict[str, Analysed]] = field(default_factory=list)
     error: str | None = None
     warnings: tuple[str, ...] = ()
     #: The error lies in the file's bytes (not in reading them): the same bytes fail again.
@@ -518,15 +520,9 @@ class KnowledgeBase:
         assert doc is not None
         doc_id = item.passages[0].doc_id
         translations = [list(t) for t in doc.translations]
-        prefix = doc.title
         langs: Counter[str] = Counter()
-        for p in item.passages:
+        for p, fields in zip(item.passages, item.fields, strict=True):
             langs[p.lang] += 1
-            indexed = "\n".join(x for x in (prefix, p.heading, p.text) if x)
-            fields = {
-                f.name: indexed for f in analysis.TEXT_FIELDS
-                if "*" in f.langs or p.lang in f.langs
-            }
             writer.add_document(
                 passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
                 source=item.file.source, relpath=item.file.relpath, title=doc.title,
@@ -626,7 +622,15 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
     spent["passages+language"] = time.perf_counter() - t
     if not passages:
         return Processed(file, digest, error="no text to index", lasting=True), spent
-    return Processed(file, digest, doc, passages, doc_det, langs, warnings=doc.warnings), spent
+    t = time.perf_counter()
+    fields = [analyse_fields(indexed_text(doc, p), p.lang) for p in passages]
+    spent["analysis"] = time.perf_counter() - t
+    return Processed(file, digest, doc, passages, doc_det, langs, fields, warnings=doc.warnings), spent
+
+
+def indexed_text(doc: Document, passage: Passage) -> str:
+    """What a passage is found by: its document's title, its heading and its text."""
+    return "\n".join(x for x in (doc.title, passage.heading, passage.text) if x)
 
 
 def _extraction_fingerprint() -> str:
