@@ -157,9 +157,13 @@ def test_exact_form_ranks_above_another_form():
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("name, lang, floor", [("finlex-fi", "fi", 0.81), ("finlex-sv", "sv", 0.80)])
+@pytest.mark.parametrize("name, lang, floor", [("finlex-fi", "fi", 0.81), ("finlex-sv", "sv", 0.75)])
 def test_finlex_sample_quality_is_pinned(name, lang, floor):
-    """100 headings against their sections plus 400 distractors (measured .835 fi, .828 sv)."""
+    """100 headings against their sections plus 400 distractors (measured .832 fi, .769 sv).
+
+    Swedish was .828 with the character 4-gram field always searched; that field went
+    (a third of the index, much of the ingest time) for a fuzzy zero-hit fallback.
+    """
     folder = SHARED_DATA / "retrieval-dev" / name
     if not folder.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")

@@ -62,6 +62,14 @@ def test_filters_narrow_by_language_type_and_year(fixture_kb):
     assert len(fixture_kb.search("jätehuolto", year=1999)) == 0
 
 
+def test_a_misspelt_word_that_finds_nothing_finds_the_close_spelling(fixture_kb):
+    hits = fixture_kb.search("kaupunkipyöriän")
+    assert hits and hits[0].page == 3
+    assert "<mark>Kaupunkipyörien</mark>" in hits[0].highlight
+    assert hits.suggestion == "kaupunkipyörien"
+    assert len(fixture_kb.search('"kaupunkipyöriän käyttö"')) == 0
+
+
 def test_query_syntax_phrase_not_and_prefix(fixture_kb):
     assert fixture_kb.search('"korjauspaja avoinna"')[0].title == "Kierrätyskeskus Vantaalla"
     assert len(fixture_kb.search('"avoinna korjauspaja"')) == 0

@@ -23,7 +23,6 @@ from whoosh.analysis import (
     Analyzer,
     Filter,
     LowercaseFilter,
-    NgramFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
@@ -47,10 +46,6 @@ class TextField:
     analyzer: str
     langs: tuple[str, ...]
     boost: float = 1.0
-    #: Searched only when the other fields find (almost) nothing: n-grams of a word
-    #: overlap with countless unrelated words, so they rescue misspellings and unknown
-    #: words but would otherwise add every loosely similar passage to the results.
-    fallback: bool = False
 
 
 TEXT_FIELDS: tuple[TextField, ...] = (
@@ -58,7 +53,6 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("text_sv", "sv", ("sv",), 1.0),
     TextField("text_en", "en", ("en",), 1.0),
     TextField("text_exact", "exact", ("*",), 1.0),
-    TextField("text_gram", "gram", ("*",), 0.3, fallback=True),
 )
 
 
@@ -432,37 +426,20 @@ def exact_analyzer() -> Analyzer:
     return WordTokenizer() | LowercaseFilter()
 
 
-GRAM_SIZE = 4
-
-
-def gram_analyzer() -> Analyzer:
-    """Character 4-grams of each word: a fallback that matches words no dictionary knows."""
-    stoplist = set().union(*(stopwords_for_language(lang) for lang in ("fi", "sv", "en")))
-    return (
-        WordTokenizer()
-        | LowercaseFilter()
-        | StopFilter(stoplist=stoplist, minsize=1)
-        | NgramFilter(GRAM_SIZE, GRAM_SIZE)
-        | UniqueTermFilter()
-    )
-
-
 def analyzer_for(name: str) -> Analyzer:
-    """The analyser for a ``TextField.analyzer`` name (``fi``, ``sv``, ``en``, ``exact``, ``gram``)."""
+    """The analyser for a ``TextField.analyzer`` name (``fi``, ``sv``, ``en``, ``exact``)."""
     if name in ("fi", "sv"):
         return language_analyzer(name)
     if name == "en":
         return english_analyzer()
     if name == "exact":
         return exact_analyzer()
-    if name == "gram":
-        return gram_analyzer()
     raise ValueError(f"unknown analyser {name!r}")
 
 
 def analyze(text: str, lang: str) -> list[str]:
     """Index terms for ``text`` in ``lang`` (``exact`` for the exact-form analyser)."""
-    name = lang if lang in ("fi", "sv", "en", "exact", "gram") else "exact"
+    name = lang if lang in ("fi", "sv", "en", "exact") else "exact"
     return [t.text for t in analyzer_for(name)(text)]
 
 

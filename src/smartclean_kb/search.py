@@ -30,9 +30,11 @@ QUERY_LANG_BOOST = 1.5
 #: OR grouping with a bonus for passages that match more of the query's words.
 GROUP = qparser.OrGroup.factory(0.9)
 SNIPPET_WORDS = 40
-#: With fewer hits than this from the word fields, "did you mean" looks for a close
-#: spelling; with none at all, the n-gram fallback fields are searched.
+#: With fewer hits than this, "did you mean" looks for a close spelling.
 SUGGEST_BELOW = 3
+#: With no hit at all, query words this long are also looked up within one edit (two
+#: from 8 letters) of the indexed word forms: a misspelling or a name no dictionary knows.
+FUZZY_MIN_LENGTH = 4
 FACETS = ("lang", "doc_type", "year")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -83,15 +85,10 @@ def clean_query(text: str) -> str:
     return text
 
 
-def field_boosts(query_lang: Detection, fallback: bool = False) -> dict[str, float]:
-    """Each field's weight, raised for the fields of the query's language when it is clear.
-
-    Fallback fields (character n-grams) take part only when ``fallback`` is true.
-    """
+def field_boosts(query_lang: Detection) -> dict[str, float]:
+    """Each field's weight, raised for the fields of the query's language when it is clear."""
     boosts = {}
     for f in analysis.TEXT_FIELDS:
-        if f.fallback and not fallback:
-            continue
         boost = f.boost
         if query_lang.probability >= 0.5 and query_lang.lang in f.langs:
             boost *= QUERY_LANG_BOOST
@@ -99,9 +96,9 @@ def field_boosts(query_lang: Detection, fallback: bool = False) -> dict[str, flo
     return boosts
 
 
-def parse(schema, text: str, query_lang: Detection, fallback: bool = False) -> wq.Query:
+def parse(schema, text: str, query_lang: Detection) -> wq.Query:
     """Parse the user's query (words, "phrases", AND/OR/NOT, prefix*) over the text fields."""
-    boosts = field_boosts(query_lang, fallback)
+    boosts = field_boosts(query_lang)
     parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=GROUP)
     parser.remove_plugin_class(qparser.FieldsPlugin)
     parser.remove_plugin_class(qparser.BoostPlugin)
@@ -133,6 +130,33 @@ def _exclude_nots(q: wq.Query) -> wq.Query:
         return wq.AndNot(kept, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
     clone.subqueries = children
     return clone
+
+
+def fuzzy_query(text: str) -> wq.Query | None:
+    """Close spellings of the query's longer words among the indexed word forms.
+
+    Searched only when the query finds nothing, so a misspelt or unknown word still
+    leads somewhere; the first letter must match, which keeps the lexicon scan short.
+    """
+    exact = _exact_field()
+    words = dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if len(w) >= FUZZY_MIN_LENGTH)
+    if exact is None or not words:
+        return None
+    terms = [wq.FuzzyTerm(exact, w, maxdist=1 if len(w) < 8 else 2, prefixlength=1) for w in words]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+
+def _only_words(q: wq.Query) -> bool:
+    """Whether the query is plain words: a phrase, an operator or a prefix asked for
+    something exact, and finding nothing is then the answer."""
+    if isinstance(q, wq.Term):
+        return True
+    return type(q) is wq.Or and all(_only_words(c) for c in q.subqueries)
+
+
+def _exact_field() -> str | None:
+    """The text field that holds every passage's word forms as written."""
+    return next((f.name for f in analysis.TEXT_FIELDS if "*" in f.langs), None)
 
 
 def build_filter(lang: str | None, doc_type: str | None, year: int | str | None) -> wq.Query | None:
@@ -182,9 +206,11 @@ def run_search(
     # OR whose word has several analysed alternatives (whoosh issue #461).
     results = searcher.search_page(parsed, page, pagelen=limit, filter=flt, optimize=False)
     primary_total = results.total
-    if primary_total == 0 and any(f.fallback for f in analysis.TEXT_FIELDS):
-        parsed = parse(searcher.schema, text, query_lang, fallback=True)
-        results = searcher.search_page(parsed, page, pagelen=limit, filter=flt, optimize=False)
+    if primary_total == 0 and _only_words(parsed):
+        fuzzy = fuzzy_query(text)
+        if fuzzy is not None:
+            parsed = fuzzy
+            results = searcher.search_page(parsed, page, pagelen=limit, filter=flt, optimize=False)
     out.total = results.total
     terms = query_terms(parsed, searcher)
     past_the_end = (page - 1) * limit >= results.total
@@ -391,7 +417,7 @@ def _text(value: Any) -> str:
 def suggest(searcher: Searcher, text: str) -> str | None:
     """'Did you mean': replace words the index does not know by close ones it does."""
     reader = searcher.reader()
-    exact = next((f.name for f in analysis.TEXT_FIELDS if "*" in f.langs), None)
+    exact = _exact_field()
     if exact is None:
         return None
     words = re.findall(r"\w+", text.lower())
