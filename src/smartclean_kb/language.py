@@ -68,7 +68,15 @@ WINDOWS = 10
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_BREAK = frozenset(".!?:;…•\n")
-_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyzåäöõüæøéóšžß")
+_ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöõüæøéóšžß"
+#: Letters (``str.isalpha``), Latin letters, and lower-case letters outside our
+#: alphabets, as regular expressions: counting them char by char in Python cost more
+#: than scoring the words.
+_NOT_LETTERS = r"\W\d_\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f\u2150-\u218f\u2460-\u24ff"
+"""What ``[^\W\d_]`` would take for letters but ``str.isalpha`` does not: m², ½, ①."""
+_LETTER = re.compile(f"[^{_NOT_LETTERS}]")
+_NON_LATIN = re.compile(f"[^{_NOT_LETTERS}\u0000-\u024f\u1e00-\u1eff]")
+_ODD_LETTER = re.compile(f"[^{_NOT_LETTERS}{_ALPHABET}]")
 _LANGDETECT_CODES = {"no": "nb", "zh-cn": "zh", "zh-tw": "zh"}
 
 
@@ -238,9 +246,10 @@ def _best(langs: Sequence[str], logits: Sequence[float]) -> Detection:
 
 def _is_latin(text: str) -> bool:
     """Whether most letters are Latin script: the languages our tables know."""
-    letters = [ch for ch in text if ch.isalpha()]
-    latin = sum(1 for ch in letters if ch < "\u0250" or "\u1e00" <= ch < "\u1f00")
-    return latin * 2 >= len(letters)
+    if _NON_LATIN.search(text) is None:
+        return True
+    letters = len(_LETTER.findall(text))
+    return (letters - len(_NON_LATIN.findall(text))) * 2 >= letters
 
 
 def _langdetect(text: str) -> Detection | None:
@@ -257,7 +266,7 @@ def _langdetect(text: str) -> Detection | None:
 
 
 def _has_letters(text: str) -> bool:
-    return bool(text) and any(ch.isalpha() for ch in text)
+    return _LETTER.search(text) is not None
 
 
 def _foreign(text: str, scores: _Scores) -> Detection | None:
@@ -266,7 +275,7 @@ def _foreign(text: str, scores: _Scores) -> Detection | None:
     if scores.words < FOREIGN_MIN_WORDS:
         return None
     best = max(range(len(scores.logits)), key=scores.logits.__getitem__)
-    odd_letters = sum(1 for ch in text.lower() if ch.isalpha() and ch not in _ALPHABET)
+    odd_letters = len(_ODD_LETTER.findall(text.lower()))
     if scores.known[best] > FOREIGN_MAX_KNOWN * scores.checkable and odd_letters < FOREIGN_MIN_LETTERS:
         return None
     guess = _langdetect(text)
