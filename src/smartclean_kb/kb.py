@@ -34,6 +34,9 @@ Progress = Callable[[int, int, str], None]
 IGNORE_FILE = ".kbignore"
 #: Files per worker batch when extraction runs in parallel.
 PARALLEL_MIN_FILES = 24
+#: Postings the writer sorts in memory before spilling a run to disk. Whoosh counts
+#: only the postings' bytes, so the process holds about twice this.
+WRITER_POOL_MB = 96
 
 
 @dataclass(frozen=True)
@@ -338,7 +341,7 @@ class KnowledgeBase:
             self.store.discard_unfinished()
             path = self.store.new_generation(base)
             index = open_for_writing(path, fresh=base is None)
-            writer = index.writer(limitmb=256)
+            writer = index.writer(limitmb=WRITER_POOL_MB)
             # One searcher for every deletion: without it each delete_by_term opens a new
             # reader over all segments, and an update of a few hundred files took minutes.
             deleter = writer.searcher()
