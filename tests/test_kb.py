@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -68,6 +69,11 @@ def test_a_misspelt_word_that_finds_nothing_finds_the_close_spelling(fixture_kb)
     assert "<mark>Kaupunkipyörien</mark>" in hits[0].highlight
     assert hits.suggestion == "kaupunkipyörien"
     assert len(fixture_kb.search('"kaupunkipyöriän käyttö"')) == 0
+
+
+def test_a_query_of_common_words_only_still_finds_them(fixture_kb):
+    hits = fixture_kb.search("och i", limit=50)
+    assert hits and all(re.search(r"\b(och|i)\b", h.text.lower()) for h in hits)
 
 
 def test_query_syntax_phrase_not_and_prefix(fixture_kb):

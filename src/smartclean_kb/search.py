@@ -15,6 +15,7 @@ from typing import Any
 from whoosh import qparser, query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import MultiColumnReader
+from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
 from . import analysis
@@ -113,7 +114,33 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
                          'check quotes and operators, or search plain words') from exc
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
-    return _exclude_nots(parsed)
+    return _exclude_nots(_drop_exact_stop_words(parsed, text))
+
+
+#: Words so common that matching them in the exact-form field adds next to nothing to
+#: a ranking but costs a pass over most passages (Swedish ``i`` and ``på`` are in
+#: nearly all of them). The language fields drop them already; phrases keep them.
+_STOP_WORDS = frozenset().union(*(stopwords_for_language(lang) for lang in ("fi", "sv", "en")))
+
+
+def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
+    """A plain-words query without stop words in the exact-form field, unless the query
+    is nothing but stop words (``to be or not to be``)."""
+    if not _only_words(q) or _STOP_WORDS.issuperset(re.findall(r"\w+", text.lower())):
+        return q
+    exact = _exact_field()
+
+    def keep(node: wq.Query) -> wq.Query | None:
+        if isinstance(node, wq.Term):
+            return None if node.fieldname == exact and node.text in _STOP_WORDS else node
+        children = [c for c in (keep(sub) for sub in node.subqueries) if c is not None]
+        if not children:
+            return None
+        clone = node.copy()
+        clone.subqueries = children
+        return clone
+
+    return keep(q) or q
 
 
 def _exclude_nots(q: wq.Query) -> wq.Query:
