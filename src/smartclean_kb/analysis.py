@@ -33,7 +33,12 @@ from whoosh.lang import stopwords_for_language
 ANALYSER_VERSION = "2"
 
 WORD_PATTERN = r"\w+"
-CACHE_SIZE = 1 << 20
+#: Analyses remembered per word form by the dictionary lookups (which see only the
+#: word cache's misses and query words) and by ``WordCacheFilter``. A corpus's most
+#: frequent forms cover nearly all its tokens; bigger caches cost each ingest worker
+#: hundreds of megabytes on a large archive for few extra hits.
+CACHE_SIZE = 1 << 15
+WORD_CACHE_SIZE = 1 << 17
 MIN_PART = 3
 """Shortest compound part (after dropping a linking letter) the splitters accept."""
 
@@ -382,7 +387,7 @@ class WordCacheFilter(Filter):
             for f in self.filters:
                 stream = f(stream)
             found = tuple(t.text for t in stream)
-            if len(cache) >= CACHE_SIZE:
+            if len(cache) >= WORD_CACHE_SIZE:
                 cache.clear()
             cache[word] = found
         return found
