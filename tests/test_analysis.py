@@ -50,6 +50,38 @@ def test_swedish_compounds_split_at_linking_s():
     assert "stad" in analyze("städer", "sv")
 
 
+VOIKKO = pytest.mark.skipif(analysis._voikko() is None, reason="needs libvoikko")
+
+
+def test_compound_parts_are_not_lemmatised_again():
+    assert "simma" not in analyze("samtycka", "sv")  # not sam -> simma
+    assert {"gäl", "landa"}.isdisjoint(analyze("gällande", "sv"))
+
+
+def test_known_swedish_words_are_split_through_their_lemma():
+    assert "ren" not in analyze("ägarens", "sv")
+    assert "ingen" not in analyze("planeringen", "sv")
+    assert "villa" not in analyze("villkor", "sv")
+    assert {"byggnad", "arbete"} <= set(analyze("byggnadsarbetet", "sv"))
+    assert {"byggnad", "skydd", "lag"} <= set(analyze("byggnadsskyddslagen", "sv"))
+
+
+@VOIKKO
+def test_finnish_parts_are_the_base_forms_of_the_components():
+    assert {"työ", "tekijä"} <= set(analyze("työntekijän", "fi"))
+    assert "oikeus" in analyze("oikeudenkäymiskaaren", "fi") and "oikea" not in analyze("oikeudenkäymiskaaren", "fi")
+    terms = set(analyze("asemakaavan", "fi"))
+    assert {"asema", "kaava"} <= terms and terms.isdisjoint({"ase", "makaava", "maata"})
+    assert {"energia", "tehokas"} <= set(analyze("energiatehokkaiden", "fi"))
+
+
+@VOIKKO
+def test_finnish_participles_meet_their_verb_and_derived_parts_their_base():
+    assert shares_term("annettu", "antaa", "fi")
+    assert shares_term("säädetyn", "säätää", "fi")
+    assert "tallentaa" in analyze("tallennuspalveluissa", "fi")
+
+
 def test_unrelated_words_stay_apart():
     assert not shares_term("kaupunki", "kauppa", "fi")
     assert not shares_term("stad", "stat", "sv")

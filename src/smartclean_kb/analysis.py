@@ -30,7 +30,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "2"
+ANALYSER_VERSION = "3"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -121,31 +121,55 @@ def _voikko_analyses(word: str) -> list[dict]:
     return analyses
 
 
-_MORPHEME = re.compile(r"\+([^+(]+)(?:\(([^)]*)\))?")
+_MORPHEME = re.compile(r"\+?([^+()]+)(?:\(([^)]*)\))?")
+"""One morpheme of a Voikko WORDBASES string: surface and base (``+`` starts a suffix's
+base); Voikko sometimes leaves out the ``+`` before a suffix (``+yhdist(yhdistää)ymis(+yä)``)."""
 
 
-def _voikko_components(wordbases: str) -> list[str]:
-    """Compound components in a Voikko WORDBASES string, as base forms where Voikko gives one.
+def _voikko_simplest(word: str) -> list[dict]:
+    """Of each base form's analyses, those with the fewest morphemes.
 
-    ``+oike(oikea)+uden(+us)+käymis(käydä)+kaari(kaari)`` -> ``oikeuden``, ``käymis``,
-    ``kaari``: derivational morphemes (base starting with ``+``, or none) join the
-    component before them, which is then represented by its surface string.
+    Voikko also reads ``asemakaava`` as ``ase`` + ``makaava`` (a participle of ``maata``);
+    the reading that needs the least derivation is the likely one.
     """
-    components: list[list[str]] = []
-    for surface, base in _MORPHEME.findall(wordbases):
-        if base and not base.startswith("+") or not components:
-            components.append([surface, base])
-        else:
-            components[-1][0] += surface
-            components[-1][1] = ""
-    return [base or surface for surface, base in components]
+    best: dict[str, tuple[int, list[dict]]] = {}
+    for analysis in _voikko_analyses(word):
+        size = len(_MORPHEME.findall(analysis.get("WORDBASES") or ""))
+        key = analysis.get("BASEFORM", "").lower()
+        if key not in best or size < best[key][0]:
+            best[key] = (size, [analysis])
+        elif size == best[key][0]:
+            best[key][1].append(analysis)
+    return [a for _, found in best.values() for a in found]
+
+
+
+def _voikko_derived_from(analysis: dict) -> list[str]:
+    """The words a Voikko analysis derives its components from.
+
+    Every root followed by a derivational suffix counts, in a compound's first parts too:
+    ``ilmoitus`` -> ``ilmoittaa``, ``tallennuspalvelu`` -> ``tallentaa``, ``palvella``.
+    """
+    morphemes = _MORPHEME.findall(analysis.get("WORDBASES") or "")
+    return [
+        base.lower().split("=")[-1]
+        for (_, base), (_, after) in zip(morphemes, morphemes[1:])
+        if base and not base.startswith("+") and (not after or after.startswith("+"))
+    ]
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def lemmas(word: str, lang: str) -> tuple[str, ...]:
     """Dictionary lemmas of a lowercased word form; empty when no dictionary knows it."""
     if lang == "fi" and _voikko() is not None:
-        found = dict.fromkeys(a["BASEFORM"].lower() for a in _voikko_analyses(word))
+        found: dict[str, None] = {}
+        for analysis in _voikko_analyses(word):
+            found[analysis["BASEFORM"].lower()] = None
+        for analysis in _voikko_simplest(word):
+            if "PARTICIPLE" in analysis:
+                # A participle is a form of its verb (``annettu`` -> ``antaa``), as UD
+                # lemmatises it; Voikko gives it its own base form.
+                found.update(dict.fromkeys(_voikko_derived_from(analysis)[-1:]))
         return tuple(found)
     if lang in ("fi", "sv"):
         lemma = _forms(lang).get(word)
@@ -158,21 +182,75 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def compound_parts(word: str, lang: str) -> tuple[str, ...]:
-    """Lemmas of the parts of a compound word form (empty for a simple word)."""
+    """Base forms of the parts of a compound word form (empty for a simple word).
+
+    The parts are not lemmatised again: a part is a word already, and re-reading a short
+    part as some other word's inflected form made wrong terms (``sam`` -> ``simma``).
+    """
     if lang == "fi" and _voikko() is not None:
         parts: dict[str, None] = {}
-        for analysis in _voikko_analyses(word):
-            components = _voikko_components(analysis.get("WORDBASES") or "")
-            if len(components) < 2:
-                continue
-            for component in components:
-                for piece in component.lower().split("="):
-                    found = lemmas(piece, "fi") if piece != word else ()
-                    parts.update(dict.fromkeys(found or (piece,)))
-        return tuple(p for p in parts if len(p) >= MIN_PART)
+        for analysis in _voikko_simplest(word):
+            parts.update(dict.fromkeys(_voikko_parts(word, analysis)))
+        return tuple(p for p in parts if len(p) >= MIN_PART and p != word)
     if lang in ("fi", "sv"):
-        return _split(word, lang, 0) or ()
+        known = lemmas(word, lang)
+        if not known:
+            return _split(word, lang, 0) or ()
+        # A word the dictionary knows is split through its lemma, into lemmas: cutting
+        # the inflected form made parts of its ending (``ägarens`` -> ``äga`` + ``ren``).
+        parts: dict[str, None] = {}
+        for lemma in known:
+            parts.update(dict.fromkeys(_split(lemma, lang, 0, lemma=True) or ()))
+        return tuple(p for p in parts if p != word)
     return ()
+
+
+def _voikko_parts(word: str, analysis: dict) -> list[str]:
+    """The components of one Voikko analysis, each as the word it stands for.
+
+    STRUCTURE marks where the components meet in the word form. A non-final component is
+    its WORDBASES base form (``lain`` -> ``laki``), or for a derived one the derived
+    word (``oikeuden`` -> ``oikeus``, not its root ``oikea``); the final component is
+    the tail of the compound's own base form (``työntekijän`` -> ``tekijä``).
+    """
+    structure = analysis.get("STRUCTURE") or ""
+    pieces = [len(c) for c in structure.split("=") if c]
+    if len(pieces) < 2 or sum(pieces) != len(word):
+        return []
+    surfaces, start = [], 0
+    for size in pieces:
+        surfaces.append(word[start:start + size])
+        start += size
+    morphemes = _MORPHEME.findall(analysis.get("WORDBASES") or "")
+    parts = []
+    for surface in surfaces[:-1]:
+        taken, bases = "", []
+        while morphemes and len(taken) < len(surface):
+            piece, base = morphemes.pop(0)
+            taken += piece.lower()
+            bases.append(base)
+        if taken != surface:
+            # The morphemes do not line up with the components (``energiatehokas(energia=
+            # tehokas)`` is one morpheme): the component's own lemma stands for it.
+            found = lemmas(surface, "fi")
+            parts.append(found[0] if found else surface)
+            morphemes = []
+            continue
+        parts.append(_component_base(surface, bases))
+    prefix = "".join(surfaces[:-1])
+    baseform = (analysis.get("BASEFORM") or "").lower()
+    if baseform.startswith(prefix) and len(baseform) > len(prefix):
+        parts.append(baseform[len(prefix):])
+    return parts
+
+
+def _component_base(surface: str, bases: list[str]) -> str:
+    """The word a non-final compound component stands for, given its morphemes' bases."""
+    if len(bases) == 1:
+        return (bases[0] or surface).lower().split("=")[-1]
+    roots = {b.lower() for b in bases if b and not b.startswith("+")}
+    derived = [lemma for lemma in lemmas(surface, "fi") if lemma not in roots]
+    return derived[0] if derived else surface
 
 
 _LINKS = {
@@ -199,30 +277,38 @@ def _head_lemma(head: str, lang: str) -> tuple[str, bool] | None:
     return None
 
 
-def _tail_lemma(tail: str, lang: str) -> str | None:
+def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
+    """The lemma a compound's last part stands for; with ``lemma`` it must be one already."""
     if len(tail) < MIN_PART or tail in _NOT_TAILS.get(lang, ()):
         return None
-    lemma = _forms(lang).get(tail)
-    if lemma is not None:
-        return lemma.lower()
-    return tail if tail in _lemma_set(lang) else None
+    if tail in _lemma_set(lang):
+        return tail
+    found = None if lemma else _forms(lang).get(tail)
+    return found.lower() if found is not None else None
 
 
 _NOT_TAILS = {
     "sv": frozenset(
         {"barhet", "barheten", "lighet", "ligheten", "ning", "ningen", "heten", "heter", "hetens"}
         | {"ring", "ringen", "ringar", "ringarna", "ande", "andet", "ende", "endet"}
+        | {"het", "bar", "skap", "kap", "kapet", "kaper", "kapen", "dom", "ism", "era", "ingen"}
     )
 }
 """Derivational endings that the lexicon also lists as words."""
 
 
-def _split(word: str, lang: str, depth: int) -> tuple[str, ...] | None:
-    """Split a word into known lemmas, preferring balanced cuts and a linking -s-."""
+def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, ...] | None:
+    """Split a word into known lemmas, preferring balanced cuts and a linking -s-.
+
+    With ``lemma`` the word is a lemma the dictionary knows: its last part must be a
+    lemma as it stands, and its first part at least four letters long, since short
+    heads of known words are mostly prefixes (``laboratorium`` is no ``lab`` + ``oratorium``).
+    """
     best: tuple[int, tuple[str, ...]] | None = None
-    for cut in range(MIN_PART, len(word) - MIN_PART + 1):
-        tail_lemma = _tail_lemma(word[cut:], lang)
-        if tail_lemma is None:
+    min_head = MIN_PART + 1 if lemma else MIN_PART
+    for cut in range(min_head, len(word) - MIN_PART + 1):
+        tail_lemma = _tail_lemma(word[cut:], lang, lemma)
+        if tail_lemma is None or tail_lemma in _stop_words(lang) or tail_lemma in _NOT_TAILS.get(lang, ()):
             continue
         head = word[:cut]
         if head in _stop_words(lang):
@@ -230,10 +316,13 @@ def _split(word: str, lang: str, depth: int) -> tuple[str, ...] | None:
         head_parts: tuple[str, ...] | None = None
         linked = False
         found = _head_lemma(head, lang)
-        if found is not None:
+        if found is not None and len(found[0]) >= min_head:
             head_parts, linked = (found[0],), found[1]
         elif depth < 2:
-            head_parts = _split(head, lang, depth + 1)
+            if lang == "sv" and head.endswith("s"):
+                head_parts = _split(head[:-1], lang, depth + 1)
+                linked = head_parts is not None
+            head_parts = head_parts or _split(head, lang, depth + 1)
         if head_parts and (linked or len(word) - cut >= 4):
             score = min(len(head), len(word) - cut) + 2 * linked
             if best is None or score > best[0]:
@@ -256,18 +345,15 @@ def derivation_bases(word: str, lang: str) -> tuple[str, ...]:
     """The words a derived word is made from: ``hållbarhet`` -> ``hållbar``, ``ilmoitus`` -> ``ilmoittaa``."""
     if lang == "fi" and _voikko() is not None:
         bases: dict[str, None] = {}
-        for analysis in _voikko_analyses(word):
-            morphemes = _MORPHEME.findall(analysis.get("WORDBASES") or "")
-            roots = [i for i, (_, base) in enumerate(morphemes) if base and not base.startswith("+")]
-            if roots and roots[-1] < len(morphemes) - 1:
-                base = morphemes[roots[-1]][1].lower().split("=")[-1]
-                if base != word:
-                    bases[base] = None
+        for analysis in _voikko_simplest(word):
+            if "PARTICIPLE" not in analysis:
+                bases.update(dict.fromkeys(b for b in _voikko_derived_from(analysis) if b != word))
         return tuple(bases)
-    for suffix, ending in _DERIVATIONS.get(lang, ()):
-        base = word[: -len(suffix)] + ending
-        if word.endswith(suffix) and len(base) >= 4 and base in _lemma_set(lang):
-            return (base,)
+    for form in (word, *lemmas(word, lang)):
+        for suffix, ending in _DERIVATIONS.get(lang, ()):
+            base = form[: -len(suffix)] + ending
+            if form.endswith(suffix) and len(base) >= 4 and base in _lemma_set(lang):
+                return (base,)
     return ()
 
 
@@ -291,8 +377,10 @@ class WordTokenizer(RegexTokenizer):
 class AddedTermsFilter(Filter):
     """Base of the filters that add terms at a word's own position (phrases still line up).
 
-    The extra terms are worked out before the word is passed on, because the filters
-    after this one change the shared Token in place.
+    Only the word itself is looked at: a term an earlier filter added (a lemma, a part)
+    is passed on as it is, because analysing it again read short parts as other words'
+    forms (``samtycka`` -> ``sam`` -> ``simma``).  The extra terms are worked out before
+    the word is passed on, because the filters after this one change the shared Token.
     """
 
     is_morph = True
@@ -305,13 +393,17 @@ class AddedTermsFilter(Filter):
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
         for t in tokens:
+            if getattr(t, "added", False):
+                yield t
+                continue
             word = t.text
             extra = self.added(word)
             yield t
             for text in extra:
                 if text != word:
-                    t.text = text
+                    t.text, t.added = text, True
                     yield t
+            t.text, t.added = word, False
 
 
 class LemmaFilter(AddedTermsFilter):
@@ -322,14 +414,14 @@ class LemmaFilter(AddedTermsFilter):
 
 
 class CompoundFilter(AddedTermsFilter):
-    """Adds the lemmas of a compound's parts at the compound's position."""
+    """Adds the base forms of a compound's parts at the compound's position."""
 
     def added(self, word: str) -> Iterable[str]:
         return compound_parts(word, self.lang)
 
 
 class DerivationFilter(AddedTermsFilter):
-    """Adds the base adjective of a derived noun, so ``hållbarhet`` meets ``hållbar``."""
+    """Adds the base a derived word is made from, so ``hållbarhet`` meets ``hållbar``."""
 
     def added(self, word: str) -> Iterable[str]:
         return derivation_bases(word, self.lang)
