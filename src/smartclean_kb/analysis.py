@@ -267,6 +267,7 @@ def _head_lemma(head: str, lang: str) -> tuple[str, bool] | None:
         ((head[: -len(drop)] if drop else head) + add, drop == "s")
         for drop, add in _LINKS[lang]
         if head.endswith(drop) and len(head) - len(drop) + len(add) >= MIN_PART
+        and not (drop == "s" and head.endswith("ss"))  # mass-, not mas + s
     ]
     for stem, linked in stems:
         if stem in _lemma_set(lang):
@@ -319,7 +320,7 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
         if found is not None and len(found[0]) >= min_head:
             head_parts, linked = (found[0],), found[1]
         elif depth < 2:
-            if lang == "sv" and head.endswith("s"):
+            if lang == "sv" and head.endswith("s") and not head.endswith("ss"):
                 head_parts = _split(head[:-1], lang, depth + 1)
                 linked = head_parts is not None
             head_parts = head_parts or _split(head, lang, depth + 1)
