@@ -30,7 +30,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "3"
+ANALYSER_VERSION = "4"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
