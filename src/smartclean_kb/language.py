@@ -73,7 +73,7 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöõüæøéóšžß"
 #: alphabets, as regular expressions: counting them char by char in Python cost more
 #: than scoring the words.
 _NOT_LETTERS = r"\W\d_\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f\u2150-\u218f\u2460-\u24ff"
-"""What ``[^\W\d_]`` would take for letters but ``str.isalpha`` does not: m², ½, ①."""
+r"""What ``[^\W\d_]`` would take for letters but ``str.isalpha`` does not: m², ½, ①."""
 _LETTER = re.compile(f"[^{_NOT_LETTERS}]")
 _NON_LATIN = re.compile(f"[^{_NOT_LETTERS}\u0000-\u024f\u1e00-\u1eff]")
 _ODD_LETTER = re.compile(f"[^{_NOT_LETTERS}{_ALPHABET}]")
