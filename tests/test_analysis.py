@@ -64,6 +64,7 @@ def test_known_swedish_words_are_split_through_their_lemma():
     assert "villa" not in analyze("villkor", "sv")
     assert {"byggnad", "arbete"} <= set(analyze("byggnadsarbetet", "sv"))
     assert {"byggnad", "skydd", "lag"} <= set(analyze("byggnadsskyddslagen", "sv"))
+    assert {"avfall", "transportör"} <= set(analyze("avfallstransportören", "sv"))  # fewest parts
 
 
 @VOIKKO
@@ -73,6 +74,8 @@ def test_finnish_parts_are_the_base_forms_of_the_components():
     terms = set(analyze("asemakaavan", "fi"))
     assert {"asema", "kaava"} <= terms and terms.isdisjoint({"ase", "makaava", "maata"})
     assert {"energia", "tehokas"} <= set(analyze("energiatehokkaiden", "fi"))
+    assert {"kuu", "lumi"}.isdisjoint(analyze("kuulumisia", "fi"))  # a simple word first
+    assert {"huolto", "laki"} <= set(analyze("sosiaalihuoltolain", "fi"))
 
 
 @VOIKKO

@@ -30,7 +30,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "4"
+ANALYSER_VERSION = "5"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -127,13 +127,19 @@ base); Voikko sometimes leaves out the ``+`` before a suffix (``+yhdist(yhdistä
 
 
 def _voikko_simplest(word: str) -> list[dict]:
-    """Of each base form's analyses, those with the fewest morphemes.
+    """The likely readings: a simple word over compounds, and per base form the reading
+    with the fewest morphemes.
 
-    Voikko also reads ``asemakaava`` as ``ase`` + ``makaava`` (a participle of ``maata``);
-    the reading that needs the least derivation is the likely one.
+    Voikko also reads ``kuulumisia`` as ``kuu`` + ``lumi`` and ``asemakaava`` as ``ase``
+    + ``makaava`` (a participle of ``maata``); the reading that needs no split and the
+    least derivation is the likely one. Compound readings with different numbers of
+    parts are all kept (``sosiaali`` + ``huolto`` + ``laki`` and ``sosiaali`` + ``huoltola``).
     """
+    analyses = _voikko_analyses(word)
+    simple = [a for a in analyses if (a.get("STRUCTURE") or "").count("=") <= 1]
+    analyses = simple or analyses
     best: dict[str, tuple[int, list[dict]]] = {}
-    for analysis in _voikko_analyses(word):
+    for analysis in analyses:
         size = len(_MORPHEME.findall(analysis.get("WORDBASES") or ""))
         key = analysis.get("BASEFORM", "").lower()
         if key not in best or size < best[key][0]:
@@ -299,13 +305,13 @@ _NOT_TAILS = {
 
 
 def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, ...] | None:
-    """Split a word into known lemmas, preferring balanced cuts and a linking -s-.
+    """Split a word into known lemmas: the fewest parts, then balanced cuts and a linking -s-.
 
     With ``lemma`` the word is a lemma the dictionary knows: its last part must be a
     lemma as it stands, and its first part at least four letters long, since short
     heads of known words are mostly prefixes (``laboratorium`` is no ``lab`` + ``oratorium``).
     """
-    best: tuple[int, tuple[str, ...]] | None = None
+    best: tuple[tuple[int, int], tuple[str, ...]] | None = None
     min_head = MIN_PART + 1 if lemma else MIN_PART
     for cut in range(min_head, len(word) - MIN_PART + 1):
         tail_lemma = _tail_lemma(word[cut:], lang, lemma)
@@ -325,7 +331,7 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
                 linked = head_parts is not None
             head_parts = head_parts or _split(head, lang, depth + 1)
         if head_parts and (linked or len(word) - cut >= 4):
-            score = min(len(head), len(word) - cut) + 2 * linked
+            score = (-len(head_parts), min(len(head), len(word) - cut) + 2 * linked)
             if best is None or score > best[0]:
                 best = (score, (*head_parts, tail_lemma))
     return best[1] if best else None
