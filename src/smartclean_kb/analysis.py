@@ -57,7 +57,9 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("text_fi", "fi", ("fi",), 1.0),
     TextField("text_sv", "sv", ("sv",), 1.0),
     TextField("text_en", "en", ("en",), 1.0),
-    TextField("text_exact", "exact", ("*",), 1.0),
+    #: Half weight: an exact form still ranks first (it matches in both fields), but a
+    #: passage with the query's lemmas is not outranked by one that repeats its forms.
+    TextField("text_exact", "exact", ("*",), 0.5),
 )
 
 
@@ -477,9 +479,14 @@ class WordCacheFilter(Filter):
         self.lang = lang
         self.filters = filters
 
-    def terms(self, word: str) -> tuple[str, ...]:
+    def _cache(self) -> dict[str, tuple[str, ...]]:
         key = (self.lang, tuple(type(f).__name__ for f in self.filters))
-        cache = _WORD_TERMS.setdefault(key, {})
+        return _WORD_TERMS.setdefault(key, {})
+
+    def terms(self, word: str, cache: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+        """The word's terms, from the cache or the filters."""
+        if cache is None:
+            cache = self._cache()
         found = cache.get(word)
         if found is None:
             stream: Iterable[Token] = iter([Token(positions=True, pos=0, text=word)])
@@ -492,8 +499,10 @@ class WordCacheFilter(Filter):
         return found
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        cache = self._cache()
         for t in tokens:
-            for text in self.terms(t.text):
+            found = cache.get(t.text)
+            for text in found if found is not None else self.terms(t.text, cache):
                 t.text = text
                 yield t
 
