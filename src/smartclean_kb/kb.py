@@ -56,7 +56,7 @@ class SourceFile:
 
 @dataclass
 class Processed:
-    """One file after extract -> passages -> language, ready for the index writer."""
+    """One file after extract -> passages -> language -> analysis, ready for the index writer."""
 
     file: SourceFile
     digest: str
@@ -485,7 +485,7 @@ class KnowledgeBase:
 
     def _process(self, todo: list[SourceFile], digests: dict[str, str],
                  timings: Counter[str]) -> Iterator[Processed]:
-        """Extract, split and detect, in worker processes when there is enough to do."""
+        """Extract, split, detect and analyse, in worker processes when there is enough to do."""
         jobs = [(f, digests[f.key]) for f in todo]
         if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_FILES:
             lock = self.store.lock_fd
@@ -623,7 +623,7 @@ def _process_files(jobs: list[tuple[SourceFile, str]]) -> list[tuple[Processed, 
 
 
 def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, float]]:
-    """extract -> passages -> language for one file; errors become a one-line reason."""
+    """extract -> passages -> language -> analysis for one file; errors become a one-line reason."""
     file, digest = job
     spent: dict[str, float] = {}
     t = time.perf_counter()
