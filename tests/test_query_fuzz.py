@@ -7,8 +7,6 @@ wildcards, control characters and other scripts, under every filter.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st

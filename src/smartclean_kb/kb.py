@@ -168,7 +168,6 @@ class KnowledgeBase:
 
     def warm(self) -> None:
         """Load the analysers' dictionaries and the language model now, not on the first search."""
-        from . import analysis
         from .language import detect_language
 
         for lang in ("fi", "sv", "en"):
