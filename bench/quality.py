@@ -166,6 +166,16 @@ def ud_vocabulary(lang: str) -> dict[str, set[str]]:
     return forms
 
 
+def _pairs(groups) -> set[tuple[str, str]]:
+    """Every unordered pair of forms that share a group (a lemma, or an index term)."""
+    out = set()
+    for group in groups:
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                out.add((a, b) if a < b else (b, a))
+    return out
+
+
 def conflation(forms: dict[str, set[str]], terms_of) -> dict[str, float]:
     """Recall over same-lemma form pairs and false-merge rate over different-lemma pairs."""
     terms = {form: set(terms_of(form)) for form in forms}
@@ -173,21 +183,13 @@ def conflation(forms: dict[str, set[str]], terms_of) -> dict[str, float]:
     for form, lemmas in forms.items():
         for lemma in lemmas:
             by_lemma[lemma].append(form)
-    same = set()
-    for group in by_lemma.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                same.add((a, b) if a < b else (b, a))
+    same = _pairs(by_lemma.values())
     shared_same = sum(1 for a, b in same if terms[a] & terms[b])
     by_term: dict[str, list[str]] = defaultdict(list)
     for form, ts in terms.items():
         for t in ts:
             by_term[t].append(form)
-    merged = set()
-    for group in by_term.values():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                merged.add((a, b) if a < b else (b, a))
+    merged = _pairs(by_term.values())
     n = len(forms)
     all_pairs = n * (n - 1) // 2
     false = len(merged - same)
