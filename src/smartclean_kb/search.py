@@ -129,7 +129,7 @@ _STOP_WORDS = frozenset().union(*(stopwords_for_language(lang) for lang in ("fi"
 def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
     """A plain-words query without stop words in the exact-form field, unless the query
     is nothing but stop words (``to be or not to be``)."""
-    if not _only_words(q) or _STOP_WORDS.issuperset(re.findall(r"\w+", text.lower())):
+    if not _only_words(q) or _STOP_WORDS.issuperset(_words(text)):
         return q
     exact = _exact_field()
 
@@ -169,7 +169,7 @@ def fuzzy_query(text: str) -> wq.Query | None:
     leads somewhere; the first letter must match, which keeps the lexicon scan short.
     """
     exact = _exact_field()
-    words = dict.fromkeys(w for w in re.findall(r"\w+", text.lower()) if len(w) >= FUZZY_MIN_LENGTH)
+    words = dict.fromkeys(w for w in _words(text) if len(w) >= FUZZY_MIN_LENGTH)
     if exact is None or not words:
         return None
     terms = [wq.FuzzyTerm(exact, w, maxdist=1 if len(w) < 8 else 2, prefixlength=1) for w in words]
@@ -182,6 +182,11 @@ def _only_words(q: wq.Query) -> bool:
     if isinstance(q, wq.Term):
         return True
     return type(q) is wq.Or and all(_only_words(c) for c in q.subqueries)
+
+
+def _words(text: str) -> list[str]:
+    """The query's words, lowercased, as the exact-form field holds them."""
+    return re.findall(r"\w+", text.lower())
 
 
 def _exact_field() -> str | None:
@@ -463,7 +468,7 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     exact = _exact_field()
     if exact is None:
         return None
-    words = re.findall(r"\w+", text.lower())
+    words = _words(text)
     changed = False
     out = []
     for word in words:
