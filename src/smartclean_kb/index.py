@@ -58,12 +58,6 @@ class Analysed:
     def __init__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
         self.items = items
 
-    def __getstate__(self) -> list[tuple[bytes, int, float, bytes]]:
-        return self.items
-
-    def __setstate__(self, items: list[tuple[bytes, int, float, bytes]]) -> None:
-        self.items = items
-
 
 class AnalysedText(TEXT):
     """A TEXT field that also takes an ``Analysed`` value: postings made in a worker.
