@@ -51,6 +51,18 @@ def test_short_words_and_pairs(text, lang):
     assert detect_language(text).lang == lang
 
 
+@pytest.mark.parametrize("text, lang", [
+    ("I have", "en"),
+    ("I never said that", "en"),
+    ("I think so", "en"),
+    ("I dag regnar det", "sv"),
+    ("I går kväll", "sv"),
+    ("I Helsingfors finns många parker", "sv"),
+])
+def test_sentence_initial_i_is_decided_by_the_words_after_it(text, lang):
+    assert detect_language(text).lang == lang
+
+
 @pytest.mark.parametrize("text, lang", [(FINNISH, "fi"), (SWEDISH, "sv"), (ENGLISH, "en")])
 def test_paragraphs_are_certain(text, lang):
     detection = detect_language(text)

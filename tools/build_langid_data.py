@@ -2,10 +2,11 @@
 
 Run from the repository root with ``../shared/data/ud`` beside the checkout:
 
-    PYTHONPATH=src python tools/build_langid_data.py [--reuse]
+    PYTHONPATH=src python tools/build_langid_data.py [--reuse] [--out DIR]
 
 (``--reuse`` keeps the slow lexicon statistics in /tmp between runs; a full build takes a
-few minutes.)
+few minutes. ``--out`` writes the files elsewhere, to try a change without touching the
+shipped model.)
 
 What it derives, and from what (nothing here is copied text):
 
@@ -45,7 +46,7 @@ from scipy.optimize import minimize
 from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 from whoosh.lang.stopwords import stoplists
 
-from smartclean_kb.language import tokens
+from smartclean_kb.language import EITHER_I, tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "src" / "smartclean_kb" / "data"
@@ -264,6 +265,8 @@ class FloatModel:
         cached = self.cache.get(word)
         if cached is not None:
             return cached
+        if word == EITHER_I:
+            return self._either_features()
         features = np.zeros((len(LANGS), self.n_features))
         gram_list = grams(word.lower())
         for gram in gram_list:
@@ -285,6 +288,18 @@ class FloatModel:
             features[i, ORDERS + 2] = word in self.stops[lang]
             features[i, ORDERS + 3] = self.common[lang].get(word, 0.0)
         self.cache[word] = features
+        return features
+
+    def _either_features(self) -> np.ndarray:
+        """As language.py scores a sentence-initial "I": the word "i", with each language's
+        function-word features from its own reading ("I" for English, "i" for Swedish)."""
+        features = self.word_features("i").copy()
+        pronoun = self.word_features("I")
+        function_words = slice(ORDERS + 2, ORDERS + 4)
+        for i in range(len(LANGS)):
+            if tuple(pronoun[i, function_words]) > tuple(features[i, function_words]):
+                features[i, function_words] = pronoun[i, function_words]
+        self.cache[EITHER_I] = features
         return features
 
     def text_features(self, text: str, tokenize) -> tuple[np.ndarray, np.ndarray]:
@@ -453,15 +468,16 @@ def main() -> None:
         "alphabets": ALPHABETS,
         "theta": [float(t) for t in theta],
     }
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(DATA_DIR / "langid_ngrams.tsv.gz", "wb", mtime=0) as fh:
+    out_dir = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else DATA_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(out_dir / "langid_ngrams.tsv.gz", "wb", mtime=0) as fh:
         fh.write(("\n".join(lines) + "\n").encode("utf-8"))
-    with open(DATA_DIR / "langid_lexicon.bin", "wb") as fh:
+    with open(out_dir / "langid_lexicon.bin", "wb") as fh:
         for lang in LANGS:
             fh.write(blooms[lang][0])
-    (DATA_DIR / "langid_model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=0) + "\n",
-                                                encoding="utf-8")
-    for path in sorted(DATA_DIR.glob("langid_*")):
+    (out_dir / "langid_model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=0) + "\n",
+                                               encoding="utf-8")
+    for path in sorted(out_dir.glob("langid_*")):
         print(f"{path.name}: {path.stat().st_size / 1e6:.2f} MB")
     print(f"done in {time.time() - started:.0f}s")
 

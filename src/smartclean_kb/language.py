@@ -62,6 +62,8 @@ FOREIGN_MAX_KNOWN = 0.35
 FOREIGN_MIN_LETTERS = 2
 FOREIGN_MIN_PROBABILITY = 0.9
 CACHE_LIMIT = 200_000
+#: A sentence-initial "I": each language scores it as its better reading, "I" or "i".
+EITHER_I = "I|i"
 LONG_TEXT = 20_000
 WINDOWS = 10
 
@@ -88,8 +90,9 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     Acronyms ("EU", "AM") are left out unless most words are in capitals or nothing else
     is there, and keep their case then (the acronym "AM" is not the German word "am").
     Initials ("A. I. Rabin") are skipped, and "I" inside a sentence keeps its capital: it
-    is the English pronoun, while "i" (or "I" opening a sentence) is mostly Swedish,
-    Danish or Norwegian.
+    is the English pronoun, while "i" is mostly Swedish, Danish or Norwegian. "I" opening a
+    sentence may be either ("I have", "I dag"), so it becomes ``EITHER_I`` and the words
+    after it decide.
     """
     words: list[tuple[str, bool, bool]] = []
     previous_end = 0
@@ -110,8 +113,8 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     for word, starts_sentence, is_acronym in words:
         if is_acronym:
             continue
-        if word == "I" and not starts_sentence:
-            out.append((word, False))
+        if word == "I":
+            out.append((EITHER_I if starts_sentence else word, False))
         else:
             lowered = word.lower()
             out.append((lowered, lowered != word and not starts_sentence))
@@ -181,6 +184,8 @@ class _Model:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
+        if word == EITHER_I:
+            return self._either_score(key)
         padded = "<" + word.lower() + ">"
         size = len(padded)
         grams = [padded[i:i + n] for n in self.orders for i in range(size - n + 1)]
@@ -206,6 +211,20 @@ class _Model:
                 self.cache.clear()
             self.cache[key] = result
         return result
+
+    def _either_score(self, key: tuple[str, bool]) -> tuple[int, int]:
+        """A sentence-initial "I": the word "i", but each language takes the function-word
+        score of whichever reading is its own, the pronoun "I" or the preposition "i"."""
+        total, known = self.word_score("i", False)
+        readings = [self.unpack(self.stop_words.get(word, 0)) for word in ("I", "i")]
+        total += self.pack(map(max, *readings)) - self.stop_words.get("i", 0)
+        result = (total, known)
+        with self.lock:
+            self.cache[key] = result
+        return result
+
+    def pack(self, fields) -> int:
+        return sum(field << (self.field_bits * i) for i, field in enumerate(fields))
 
     def unpack(self, packed: int) -> list[int]:
         return [(packed >> (self.field_bits * i)) & self.field_mask for i in range(len(self.langs))]
