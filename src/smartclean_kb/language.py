@@ -42,7 +42,7 @@ import threading
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,6 +216,7 @@ class _Model:
         """A sentence-initial "I": the word "i", but each language takes the function-word
         score of whichever reading is its own, the pronoun "I" or the preposition "i"."""
         total, known = self.word_score("i", False)
+        # Both entries are packed from 0 (some languages list neither), so their fields compare.
         readings = [self.unpack(self.stop_words.get(word, 0)) for word in ("I", "i")]
         total += self.pack(map(max, *readings)) - self.stop_words.get("i", 0)
         result = (total, known)
@@ -223,7 +224,7 @@ class _Model:
             self.cache[key] = result
         return result
 
-    def pack(self, fields) -> int:
+    def pack(self, fields: Iterable[int]) -> int:
         return sum(field << (self.field_bits * i) for i, field in enumerate(fields))
 
     def unpack(self, packed: int) -> list[int]:
