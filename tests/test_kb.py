@@ -84,6 +84,15 @@ def test_query_syntax_phrase_not_and_prefix(fixture_kb):
     assert all("kierratys" not in h.source for h in not_hits)
 
 
+def test_a_phrase_matches_its_words_in_order_in_any_inflection(fixture_kb):
+    fi = fixture_kb.search('"korjauspajan avoinna"')
+    assert fi[0].title == "Kierrätyskeskus Vantaalla"
+    assert "Korjauspaja avoinna" in fi[0].text
+    assert fixture_kb.search('"begagnad möbel"')[0].title == "Återvinningscentralen i Vanda"
+    assert len(fixture_kb.search('"avoinna korjauspajan"')) == 0
+    assert len(fixture_kb.search('"möbel begagnad"')) == 0
+
+
 def test_each_fixture_gets_the_right_language(fixture_kb):
     expected = {"kierratys.fi.html": "fi", "atervinning.sv.html": "sv",
                 "blogi-aurinkopaneelit.html": "fi", "notes.txt": "fi", "report.pdf": "fi"}

@@ -117,7 +117,7 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
                          'check quotes and operators, or search plain words') from exc
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
-    return _exclude_nots(_drop_exact_stop_words(parsed, text))
+    return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(parsed, text)))
 
 
 #: Words so common that matching them in the exact-form field adds next to nothing to
@@ -129,7 +129,7 @@ _STOP_WORDS = frozenset().union(*(stopwords_for_language(lang) for lang in ("fi"
 def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
     """A plain-words query without stop words in the exact-form field, unless the query
     is nothing but stop words (``to be or not to be``)."""
-    if not _only_words(q) or _STOP_WORDS.issuperset(_words(text)):
+    if not _plain_words(q, text) or _STOP_WORDS.issuperset(_words(text)):
         return q
     exact = _exact_field()
 
@@ -144,6 +144,41 @@ def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
         return clone
 
     return keep(q) or q
+
+
+def _inflected_phrases(q: wq.Query) -> wq.Query:
+    """A phrase in a language field as a sequence of its words' alternatives.
+
+    Whoosh turns a phrase into one list of every token, so a word's lemma and compound
+    parts, which share its position, broke the sequence and the phrase could only match
+    exact forms. As a sequence of ORs, ``"jätehuollon kehittäminen"`` also finds
+    ``jätehuoltoa kehitetään`` (the exact-form field still ranks the exact phrase first).
+    """
+    if isinstance(q, wq.Phrase):
+        if q.fieldname == _exact_field() or not q.char_ranges or None in q.char_ranges[0]:
+            return q
+        words: dict[tuple[int, int], list[str]] = {}
+        for text, span in zip(q.words, q.char_ranges):
+            alternatives = words.setdefault(tuple(span), [])
+            if text not in alternatives:
+                alternatives.append(text)
+        steps = [_any_of(q.fieldname, alternatives) for alternatives in words.values()]
+        if len(steps) == 1:
+            steps[0].boost = q.boost
+            return steps[0]
+        return wq.Sequence(steps, slop=q.slop, boost=q.boost)
+    if isinstance(q, wq.compound.CompoundQuery) and not isinstance(q, wq.Sequence):
+        clone = q.copy()
+        clone.subqueries = [_inflected_phrases(c) for c in q.subqueries]
+        return clone
+    if isinstance(q, wq.Not):
+        return wq.Not(_inflected_phrases(q.query), boost=q.boost)
+    return q
+
+
+def _any_of(fieldname: str, texts: list[str]) -> wq.Query:
+    terms = [wq.Term(fieldname, t) for t in texts]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
 def _exclude_nots(q: wq.Query) -> wq.Query:
@@ -176,9 +211,14 @@ def fuzzy_query(text: str) -> wq.Query | None:
     return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
-def _only_words(q: wq.Query) -> bool:
+def _plain_words(q: wq.Query, text: str) -> bool:
     """Whether the query is plain words: a phrase, an operator or a prefix asked for
-    something exact, and finding nothing is then the answer."""
+    something exact, and finding nothing is then the answer. Quotes count even around
+    one word, which Whoosh parses as a plain term."""
+    return '"' not in text and _only_words(q)
+
+
+def _only_words(q: wq.Query) -> bool:
     if isinstance(q, wq.Term):
         return True
     return type(q) is wq.Or and all(_only_words(c) for c in q.subqueries)
@@ -239,7 +279,7 @@ def run_search(
     flt = build_filter(lang, doc_type, year)
     results = _search_page(searcher, parsed, page, limit, flt)
     primary_total = results.total
-    if primary_total == 0 and _only_words(parsed):
+    if primary_total == 0 and _plain_words(parsed, text):
         fuzzy = fuzzy_query(text)
         if fuzzy is not None:
             parsed = fuzzy
