@@ -83,6 +83,16 @@ def test_confusable_languages_are_not_labelled_fi_sv_en(text, langs):
     assert detect_language(text).lang in langs
 
 
+@pytest.mark.parametrize("text", ["den stabile regering", "hele landet"])
+def test_danish_norwegian_e_forms_of_swedish_a_words_are_not_swedish(text):
+    assert detect_language(text).lang in {"da", "nb"}
+
+
+@pytest.mark.parametrize("word", ["arbete", "måste", "högre", "bättre", "före", "yttre", "glädje"])
+def test_swedish_words_in_e_stay_swedish(word):
+    assert detect_language(word).lang == "sv"
+
+
 def test_other_scripts_and_languages_go_to_langdetect():
     russian = "Город Хельсинки хочет сократить количество отходов."
     assert detect_language(russian).lang == "ru"

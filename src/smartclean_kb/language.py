@@ -16,8 +16,9 @@ Public API:
 
 How: each word scores every language by a naive-Bayes sum of character n-gram (up to 5)
 log-probabilities, whether the form is in that language's lexicon (a Bloom filter), whether
-it is a function word and how common, and letters outside the language's alphabet (õ, æ, ø,
-å, ß...).
+it is a function word and how common, letters outside the language's alphabet (õ, æ, ø,
+å, ß...), and, against Swedish, a Danish/Norwegian -e form whose Swedish spelling in -a exists
+("tale"/"tala").
 The weights, a discount for capitalised words inside a sentence (names and titles quoted
 from another language) and a prior that favours fi/sv/en were fitted by logistic regression
 (``tools/build_langid_data.py``), so the softmax over the summed scores is the probability.
@@ -150,6 +151,11 @@ class _Model:
         self.stop_words = {w: int(v, 16) for w, v in meta["stop_words"].items()}
         lexicon_weight = meta["lexicon_weight"]
         self.lexicon_bonus = [lexicon_weight << (self.field_bits * i) for i in range(len(self.langs))]
+        self.sv = self.langs.index("sv")
+        self.twin_bonus = self.pack(0 if i == self.sv else meta["swedish_twin_weight"]
+                                    for i in range(len(self.langs)))
+        self.twin_min_length = meta["swedish_twin_min_length"]
+        self.twin_exempt = frozenset(meta["swedish_twin_exempt"])
         raw = array("Q", (data_dir / "langid_lexicon.bin").read_bytes())
         if sys.byteorder == "big":
             raw.byteswap()
@@ -202,6 +208,8 @@ class _Model:
                 if bloom[crc32(data, seed) % blocks] & mask == mask:
                     total += bonus
                     known |= 1 << i
+        if self._swedish_twin(word):
+            total += self.twin_bonus
         if discounted:
             total = sum(int(field * self.capital_factor) << (self.field_bits * i)
                         for i, field in enumerate(self.unpack(total)))
@@ -211,6 +219,19 @@ class _Model:
                 self.cache.clear()
             self.cache[key] = result
         return result
+
+    def _swedish_twin(self, word: str) -> bool:
+        """A Danish or Norwegian -e form whose Swedish spelling ends in -a ("tale"/"tala",
+        "hele"/"hela"): in Swedish such -e forms are rare, old inflections. Past tenses in
+        -de/-te ("ringde") and the shipped list of Swedish -e words ("arbete") are exempt."""
+        if not self.twin_min_length <= len(word) <= self.lex_maxlen or word[-1] != "e":
+            return False
+        if word[-2] in "dt" or word in self.twin_exempt:
+            return False
+        twin = (word[:-1] + "a").encode("utf-8")
+        bloom, blocks, seed = self.blooms[self.sv]
+        mask = self._lexicon_mask(twin)
+        return bloom[zlib.crc32(twin, seed) % blocks] & mask == mask
 
     def _either_score(self, key: tuple[str, bool]) -> tuple[int, int]:
         """A sentence-initial "I": the word "i", but each language takes the function-word
