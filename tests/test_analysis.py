@@ -50,6 +50,11 @@ def test_swedish_compounds_split_at_linking_s():
     assert "stad" in analyze("städer", "sv")
 
 
+def test_a_part_that_is_itself_a_compound_gives_its_parts_too():
+    assert {"avfallshantering", "avfall", "hantering", "myndighet"} <= set(analyze("avfallshanteringsmyndigheten", "sv"))
+    assert {"uppehållstillstånd", "tillstånd", "kort"} <= set(analyze("uppehållstillståndskortet", "sv"))
+
+
 VOIKKO = pytest.mark.skipif(analysis._voikko() is None, reason="needs libvoikko")
 
 

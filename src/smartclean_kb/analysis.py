@@ -30,7 +30,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "5"
+ANALYSER_VERSION = "6"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -203,14 +203,26 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
     if lang in ("fi", "sv"):
         known = lemmas(word, lang)
         if not known:
-            return _split(word, lang, 0) or ()
+            return tuple(p for p in _with_subparts(_split(word, lang, 0) or (), lang) if p != word)
         # A word the dictionary knows is split through its lemma, into lemmas: cutting
         # the inflected form made parts of its ending (``ägarens`` -> ``äga`` + ``ren``).
         parts: dict[str, None] = {}
         for lemma in known:
             parts.update(dict.fromkeys(_split(lemma, lang, 0, lemma=True) or ()))
-        return tuple(p for p in parts if p != word)
+        return tuple(p for p in _with_subparts(parts, lang) if p != word)
     return ()
+
+
+def _with_subparts(parts: Iterable[str], lang: str) -> list[str]:
+    """The parts, each followed by its own parts when it is a compound the dictionary
+    knows: the fewest-parts split keeps ``avfallshantering`` + ``myndighet`` whole, and
+    ``avfall`` must still find ``avfallshanteringsmyndigheten``."""
+    out: dict[str, None] = {}
+    for part in parts:
+        out[part] = None
+        if part in _lemma_set(lang):
+            out.update(dict.fromkeys(_split(part, lang, 0, lemma=True) or ()))
+    return list(out)
 
 
 def _voikko_parts(word: str, analysis: dict) -> list[str]:
