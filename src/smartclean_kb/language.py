@@ -371,10 +371,13 @@ def detect_passages(
     texts: Sequence[str], document_text: str
 ) -> tuple[Detection, list[Detection]]:
     """The document's language and each passage's; unsure passages lean on the document's."""
-    document = _detect(document_text)
+    detections = [_detect(text) for text in texts]
+    if len(texts) == 1 and texts[0].split() == document_text.split():
+        document = detections[0]  # the one passage is the whole text: no second pass
+    else:
+        document = _detect(document_text)
     out = []
-    for text in texts:
-        detection = _detect(text)
+    for text, detection in zip(texts, detections):
         if document.lang != "und" and (
             detection.lang == "und" or detection.probability < PASSAGE_MIN_PROBABILITY
         ):
