@@ -24,7 +24,8 @@ from . import analysis, config
 from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError, NotFoundError
 from .extract import extract_bytes, extractor_for
 from .extract.dates import year_of
-from .index import Analysed, Generation, IndexStore, analyse_fields, expected_meta, open_for_writing
+from .index import (Analysed, Generation, IndexStore, analyse_fields, expected_meta, index_writer,
+                    open_for_writing)
 from .language import detect_passages, document_languages
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
@@ -344,7 +345,7 @@ class KnowledgeBase:
             self.store.discard_unfinished()
             path = self.store.new_generation(base)
             index = open_for_writing(path, fresh=base is None)
-            writer = index.writer(limitmb=WRITER_POOL_MB)
+            writer = index_writer(index, WRITER_POOL_MB)
             # One searcher for every deletion: without it each delete_by_term opens a new
             # reader over all segments, and an update of a few hundred files took minutes.
             deleter = writer.searcher()
