@@ -55,6 +55,14 @@ def test_a_part_that_is_itself_a_compound_gives_its_parts_too():
     assert {"uppehållstillstånd", "tillstånd", "kort"} <= set(analyze("uppehållstillståndskortet", "sv"))
 
 
+def test_a_word_cut_short_before_a_conjunction_stands_for_the_compound_it_shortens():
+    assert {"rantaluonto", "luonto"} <= set(analyze("ranta- ja saaristoluonnon", "fi"))
+    assert "maankäyttölaki" in analyze("Maankäyttö- ja rakennuslaki", "fi")
+    assert "vattenverk" in analyze("vatten- och avloppsverket", "sv")
+    assert analyze("ranta- ja saaristoluonnon", "exact") == ["ranta", "ja", "saaristoluonnon"]
+    assert analyze("e-post och sms", "sv") == ["e", "post", "sms"]
+
+
 VOIKKO = pytest.mark.skipif(analysis._voikko() is None, reason="needs libvoikko")
 
 

@@ -30,7 +30,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "6"
+ANALYSER_VERSION = "7"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -385,15 +385,64 @@ def derivation_bases(word: str, lang: str) -> tuple[str, ...]:
 # --- tokeniser and filters --------------------------------------------------------
 
 
-class WordTokenizer(RegexTokenizer):
-    """Words as runs of letters and digits, always numbered: later filters group by position."""
+#: Conjunctions after which a word cut short with a hyphen shares the next word's end.
+CONJUNCTIONS = {"fi": ("ja", "sekä", "tai", "taikka", "eli"), "sv": ("och", "eller", "samt")}
+_ELIDED = "-(?=\\s+(?i:" + "|".join(w for ws in CONJUNCTIONS.values() for w in ws) + ")\\s)"
 
-    def __init__(self, expression: str = WORD_PATTERN):
+
+class WordTokenizer(RegexTokenizer):
+    """Words as runs of letters and digits, always numbered: later filters group by position.
+
+    A word cut short before a conjunction (``ranta-`` in ``ranta- ja saaristoluonnon``)
+    is the word without its hyphen, marked ``elided`` for ``ElidedCompoundFilter``.
+    """
+
+    def __init__(self, expression: str = WORD_PATTERN + "(?:" + _ELIDED + ")?"):
         super().__init__(expression)
 
     def __call__(self, value, **kwargs):
         kwargs["positions"] = True
-        return super().__call__(value, **kwargs)
+        for t in super().__call__(value, **kwargs):
+            t.elided = t.text.endswith("-")
+            if t.elided:
+                t.text = t.text[:-1]
+                if kwargs.get("chars"):
+                    t.endchar -= 1
+            yield t
+
+
+class ElidedCompoundFilter(Filter):
+    """A word cut short before a conjunction also stands for the compound it shortens.
+
+    ``ranta- ja saaristoluonnon`` is ``rantaluonto`` and ``saaristoluonto``, and
+    ``vatten- och avloppsverket`` is ``vattenverk`` and ``avloppsverk``: the cut word is
+    joined to the last part of the next compound, at its own position (so this runs
+    after the stop filter, which renumbers positions), and the filters after this one
+    lemmatise and split it like any word; the cut word comes back as its first part (``maankäyttö- ja rakennuslaki``
+    then has ``laki`` at both places and is found by ``maankäyttölaki``).
+    """
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        held: list[Token] = []
+        for t in tokens:
+            if getattr(t, "elided", False) or (held and t.text in CONJUNCTIONS.get(self.lang, ())):
+                held.append(t.copy())
+                continue
+            if held:
+                parts = compound_parts(t.text, self.lang)
+                for h in held:
+                    if parts and getattr(h, "elided", False):
+                        compound = h.text + parts[-1]
+                        if h.text not in compound_parts(compound, self.lang):
+                            yield h.copy()  # the compound's own split would lose the word
+                        h.text = compound
+                    yield h
+                held = []
+            yield t
+        yield from held
 
 
 # ----------------------------------------------------------------------
@@ -540,6 +589,7 @@ def language_analyzer(lang: str) -> Analyzer:
         WordTokenizer()
         | LowercaseFilter()
         | _stop_filter(lang)
+        | ElidedCompoundFilter(lang)
         | WordCacheFilter(lang, (CompoundFilter(lang), LemmaFilter(lang), DerivationFilter(lang),
                                  UnknownStemFilter(lang), UniqueTermFilter()))
     )
