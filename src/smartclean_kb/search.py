@@ -153,6 +153,8 @@ def _inflected_phrases(q: wq.Query) -> wq.Query:
     parts, which share its position, broke the sequence and the phrase could only match
     exact forms. As a sequence of ORs, ``"jätehuollon kehittäminen"`` also finds
     ``jätehuoltoa kehitetään`` (the exact-form field still ranks the exact phrase first).
+    A query word stands for its forms only, not its compound parts: ``"jätepaja avoinna"``
+    must not match ``korjauspaja avoinna`` through ``paja``.
     """
     if isinstance(q, wq.Phrase):
         if q.fieldname == _exact_field() or not q.char_ranges or None in q.char_ranges[0]:
@@ -162,6 +164,9 @@ def _inflected_phrases(q: wq.Query) -> wq.Query:
             alternatives = words.setdefault(tuple(span), [])
             if text not in alternatives:
                 alternatives.append(text)
+        lang = next((f.analyzer for f in analysis.TEXT_FIELDS if f.name == q.fieldname), "")
+        if lang in ("fi", "sv"):
+            words = {span: _forms_of(alts, lang) for span, alts in words.items()}
         steps = [_any_of(q.fieldname, alternatives) for alternatives in words.values()]
         if len(steps) == 1:
             steps[0].boost = q.boost
@@ -174,6 +179,13 @@ def _inflected_phrases(q: wq.Query) -> wq.Query:
     if isinstance(q, wq.Not):
         return wq.Not(_inflected_phrases(q.query), boost=q.boost)
     return q
+
+
+def _forms_of(alternatives: list[str], lang: str) -> list[str]:
+    """Of a word's index terms (the word first), the word and its lemmas."""
+    word = alternatives[0]
+    lemmas = set(analysis.lemmas(word, lang))
+    return [word] + [a for a in alternatives[1:] if a in lemmas]
 
 
 def _any_of(fieldname: str, texts: list[str]) -> wq.Query:
