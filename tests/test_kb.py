@@ -26,6 +26,20 @@ def test_swedish_compound_found_by_its_head(fixture_kb):
     assert hits[0].lang == "sv"
 
 
+def test_a_compound_cut_short_before_ja_is_found_by_its_full_form(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "laki.txt").write_text(
+        "Kaavoitus\n\nAlueiden käytöstä säädetään maankäyttö- ja rakennuslaissa, "
+        "jonka mukaan kunta laatii kaavat.\n", encoding="utf-8")
+    (tmp_path / "docs" / "muu.txt").write_text(
+        "Kuntalaki\n\nKunnan tehtävistä ja hallinnosta säädetään kuntalaissa.\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "docs"])
+    hits = kb.search("maankäyttölaki")
+    assert hits[0].source.endswith("laki.txt")
+    assert "<mark>maankäyttö</mark>- ja" in hits[0].highlight
+
+
 def test_hit_carries_everything_a_citation_needs(fixture_kb):
     hit = fixture_kb.search("jätehuolto")[0]
     assert hit.source.endswith("site/kierratys.fi.html")
