@@ -61,6 +61,24 @@ def corpus(tmp_path_factory):
     kb.close()
 
 
+def test_pages_continue_one_ranking(corpus):
+    """Paging through a long result list, past the hits that proximity re-ranks, gives
+    the same passages in the same order as one long page: none twice, none missing."""
+    from smartclean_kb.search import PROXIMITY_DEPTH
+
+    kb = corpus[0]
+    query = "kaupunki stad energia"
+    ranking = [h.passage_id for h in kb.search(query, limit=500)]
+    paged: list[str] = []
+    for page in range(1, 100):
+        hits = kb.search(query, limit=30, page=page)
+        if not hits:
+            break
+        assert hits[0].rank == 30 * (page - 1) + 1
+        paged += [h.passage_id for h in hits]
+    assert len(ranking) > PROXIMITY_DEPTH and paged == ranking
+
+
 # -- (a) every catalogued document is indexed ------------------------------------------
 
 def test_readme_table_lists_every_file_in_the_corpus():

@@ -40,6 +40,24 @@ def test_a_compound_cut_short_before_ja_is_found_by_its_full_form(tmp_path):
     assert "<mark>maankäyttö</mark>- ja" in hits[0].highlight
 
 
+def test_query_words_found_together_rank_above_the_same_words_apart(tmp_path, monkeypatch):
+    from smartclean_kb import search
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "apart.txt").write_text(
+        "Kaavoitus\n\nAlueen kaavoitus eteni hitaasti, ja vuoden lopussa kunta päätti "
+        "rakentaa kirjaston.\n", encoding="utf-8")
+    (tmp_path / "docs" / "together.txt").write_text(
+        "Kaavoitus\n\nKirjaston kaavoitus eteni hitaasti, ja vuoden lopussa kunta päätti "
+        "rakentaa uuden alueen.\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "docs"])
+    assert kb.search("kirjastojen kaavoitus")[0].source.endswith("together.txt")
+    # Without the proximity term the shorter passage would win: the test measures it.
+    monkeypatch.setattr(search, "PROXIMITY_BOOST", 0.0)
+    assert kb.search("kirjastojen kaavoitus")[0].source.endswith("apart.txt")
+
+
 def test_hit_carries_everything_a_citation_needs(fixture_kb):
     hit = fixture_kb.search("jätehuolto")[0]
     assert hit.source.endswith("site/kierratys.fi.html")
