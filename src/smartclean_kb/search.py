@@ -301,7 +301,7 @@ def run_search(
             out.explain = explain_query(text, parsed, query_lang)
         return out
     flt = build_filter(lang, doc_type, year)
-    near = (_proximity(searcher.schema, text, field_boosts(query_lang))
+    near = (_proximity(searcher.schema, text, query_lang)
             if PROXIMITY_BOOST and _plain_words(parsed, text) else [])
     depth = max(page * limit, PROXIMITY_DEPTH) if near else page * limit
     total, ranked = _search_top(searcher, parsed, depth, flt)
@@ -346,13 +346,16 @@ def _search_top(searcher: Searcher, q: wq.Query, depth: int,
     return len(results), [(hit.score, hit.docnum) for hit in results]
 
 
-def _proximity(schema, text: str, boosts: dict[str, float]) -> list[tuple[wq.Query, wq.Query, float]]:
+def _proximity(schema, text: str, query_lang: Detection) -> list[tuple[wq.Query, wq.Query, float]]:
     """Each pair of neighbouring query words per language field, with its weight: a
     passage where ``jätehuollon kehittäminen`` occur together outranks one that
-    mentions each somewhere."""
+    mentions each somewhere. Only the field of the query's language when that is clear:
+    each field's pairs cost as much to check, and the other fields seldom hold them."""
+    boosts = field_boosts(query_lang)
+    clear = query_lang.probability >= 0.5 and any(query_lang.lang in f.langs for f in analysis.TEXT_FIELDS)
     near: list[tuple[wq.Query, wq.Query, float]] = []
     for f in analysis.TEXT_FIELDS:
-        if "*" in f.langs:
+        if "*" in f.langs or (clear and query_lang.lang not in f.langs):
             continue
         words = _alternatives(schema[f.name].analyzer, text)
         for a, b in list(zip(words, words[1:]))[:PROXIMITY_MAX_PAIRS]:
