@@ -211,8 +211,7 @@ class _Model:
         if self._swedish_twin(word):
             total += self.twin_bonus
         if discounted:
-            total = sum(int(field * self.capital_factor) << (self.field_bits * i)
-                        for i, field in enumerate(self.unpack(total)))
+            total = self.pack(int(field * self.capital_factor) for field in self.unpack(total))
         result = (total, self.known_counts[known])
         with self.lock:
             if len(self.cache) >= CACHE_LIMIT:
