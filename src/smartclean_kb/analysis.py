@@ -418,8 +418,9 @@ class ElidedCompoundFilter(Filter):
     ``vatten- och avloppsverket`` is ``vattenverk`` and ``avloppsverk``: the cut word is
     joined to the last part of the next compound, at its own position (so this runs
     after the stop filter, which renumbers positions), and the filters after this one
-    lemmatise and split it like any word; the cut word comes back as its first part (``maankäyttö- ja rakennuslaki``
-    then has ``laki`` at both places and is found by ``maankäyttölaki``).
+    lemmatise and split it like any word; the cut word comes back as its first part
+    (``maankäyttö- ja rakennuslaki`` then has ``laki`` at both places and is found by
+    ``maankäyttölaki``).
     """
 
     def __init__(self, lang: str):
