@@ -103,13 +103,15 @@ def clean_query(text: str) -> str:
 
 def field_boosts(query_lang: Detection) -> dict[str, float]:
     """Each field's weight, raised for the fields of the query's language when it is clear."""
-    boosts = {}
-    for f in analysis.TEXT_FIELDS:
-        boost = f.boost
-        if query_lang.probability >= 0.5 and query_lang.lang in f.langs:
-            boost *= QUERY_LANG_BOOST
-        boosts[f.name] = boost
-    return boosts
+    own = _language_fields(query_lang)
+    return {f.name: f.boost * (QUERY_LANG_BOOST if f.name in own else 1.0) for f in analysis.TEXT_FIELDS}
+
+
+def _language_fields(query_lang: Detection) -> set[str]:
+    """The text fields of the query's language, when the detection is clear enough to use."""
+    if query_lang.probability < 0.5:
+        return set()
+    return {f.name for f in analysis.TEXT_FIELDS if query_lang.lang in f.langs}
 
 
 def parse(schema, text: str, query_lang: Detection) -> wq.Query:
@@ -301,12 +303,12 @@ def run_search(
             out.explain = explain_query(text, parsed, query_lang)
         return out
     flt = build_filter(lang, doc_type, year)
-    near = (_proximity(searcher.schema, text, query_lang)
-            if PROXIMITY_BOOST and _plain_words(parsed, text) else [])
+    plain = _plain_words(parsed, text)
+    near = _proximity(searcher.schema, text, query_lang) if PROXIMITY_BOOST and plain else []
     depth = max(page * limit, PROXIMITY_DEPTH) if near else page * limit
     total, ranked = _search_top(searcher, parsed, depth, flt)
     primary_total = total
-    if primary_total == 0 and _plain_words(parsed, text):
+    if primary_total == 0 and plain:
         fuzzy = fuzzy_query(text)
         if fuzzy is not None:
             parsed = fuzzy
@@ -352,10 +354,10 @@ def _proximity(schema, text: str, query_lang: Detection) -> list[tuple[wq.Query,
     mentions each somewhere. Only the field of the query's language when that is clear:
     each field's pairs cost as much to check, and the other fields seldom hold them."""
     boosts = field_boosts(query_lang)
-    clear = query_lang.probability >= 0.5 and any(query_lang.lang in f.langs for f in analysis.TEXT_FIELDS)
+    own = _language_fields(query_lang)
     near: list[tuple[wq.Query, wq.Query, float]] = []
     for f in analysis.TEXT_FIELDS:
-        if "*" in f.langs or (clear and query_lang.lang not in f.langs):
+        if "*" in f.langs or (own and f.name not in own):
             continue
         words = _alternatives(schema[f.name].analyzer, text)
         for a, b in list(zip(words, words[1:]))[:PROXIMITY_MAX_PAIRS]:
