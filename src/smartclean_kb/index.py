@@ -24,7 +24,8 @@ import shutil
 import sys
 import time
 from array import array
-from collections.abc import Callable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -177,6 +178,37 @@ class CompactPostingsWriter(W3PostingsWriter):
 
 class CompactLeafMatcher(W3LeafMatcher):
     """Reads the blocks ``CompactPostingsWriter`` writes."""
+
+    def blocks(self) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+        """The postings from here on a block at a time, as (document numbers, weights):
+        a ranking reads a term's postings whole without a method call per posting."""
+        while self.is_active():
+            if self._ids is None:
+                self._read_ids()
+            if self._weights is None:
+                self._read_weights()
+            yield self._ids[self._i:], self._weights[self._i:]
+            self._next_block()
+
+    def postings_for(self, docnums: Sequence[int]) -> Iterator[tuple[int, float, bytes]]:
+        """(document number, weight, value) for those of the sorted ``docnums`` that have
+        this term; a block whose id range holds none of them is skipped unread."""
+        floor = 0
+        while self.is_active():
+            first = bisect_left(docnums, floor)
+            if first == len(docnums):
+                return
+            if docnums[first] <= self._maxid:
+                if self._ids is None:
+                    self._read_ids()
+                ids = self._ids
+                wanted = set(docnums[first:bisect_right(docnums, self._maxid)])
+                for i in range(self._i, len(ids)):
+                    if ids[i] in wanted:
+                        self._i = i
+                        yield ids[i], self.weight(), self.value()
+            floor = self._maxid + 1
+            self._next_block()
 
     def _read_weights(self):
         if self._data is None:

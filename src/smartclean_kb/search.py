@@ -18,7 +18,7 @@ from whoosh.columns import MultiColumnReader
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
-from . import analysis
+from . import analysis, scoring
 from .errors import QueryError
 from .extract.dates import year_of
 from .language import detect_query
@@ -341,6 +341,12 @@ def _search_top(searcher: Searcher, q: wq.Query, depth: int,
     issue #461), and rebuilding the matcher tree every ten hits (which mostly serves that
     skipping) cost a fifth to a third of the search time of our per-field OR trees.
     """
+    terms = scoring.summed_terms(q)
+    if terms is not None:
+        allow = set(searcher.docs_for_query(flt)) if flt is not None else None
+        found = scoring.top(searcher, terms, depth, allow)
+        if found is not None:
+            return found
     top = collectors.TopCollector(depth, usequality=False, replace=0)
     collector = collectors.FilterCollector(top, allow=flt) if flt is not None else top
     searcher.search_with_collector(_summed(q), collector)
@@ -366,20 +372,21 @@ def _summed(q: wq.Query) -> wq.Query:
     return summed
 
 
-def _proximity(schema, text: str, query_lang: Detection) -> list[tuple[wq.Query, wq.Query, float]]:
-    """Each pair of neighbouring query words per language field, with its weight: a
-    passage where ``jätehuollon kehittäminen`` occur together outranks one that
-    mentions each somewhere. Only the field of the query's language when that is clear:
-    each field's pairs cost as much to check, and the other fields seldom hold them."""
+def _proximity(schema, text: str, query_lang: Detection) -> list[tuple[str, list[str], list[str], float]]:
+    """Each pair of neighbouring query words per language field (field, the first word's
+    terms, the second's), with its weight: a passage where ``jätehuollon kehittäminen``
+    occur together outranks one that mentions each somewhere. Only the field of the
+    query's language when that is clear: each field's pairs cost as much to check, and
+    the other fields seldom hold them."""
     boosts = field_boosts(query_lang)
     own = _language_fields(query_lang)
-    near: list[tuple[wq.Query, wq.Query, float]] = []
+    near: list[tuple[str, list[str], list[str], float]] = []
     for f in analysis.TEXT_FIELDS:
         if "*" in f.langs or (own and f.name not in own):
             continue
         words = _alternatives(schema[f.name].analyzer, text)
         for a, b in list(zip(words, words[1:]))[:PROXIMITY_MAX_PAIRS]:
-            near.append((_any_of(f.name, a), _any_of(f.name, b), PROXIMITY_BOOST * boosts[f.name]))
+            near.append((f.name, a, b, PROXIMITY_BOOST * boosts[f.name]))
     return near
 
 
@@ -393,36 +400,38 @@ def _alternatives(analyzer, text: str) -> list[list[str]]:
     return list(words.values())
 
 
-def _rerank_by_proximity(searcher: Searcher, near: list[tuple[wq.Query, wq.Query, float]],
+def _rerank_by_proximity(searcher: Searcher, near: list[tuple[str, list[str], list[str], float]],
                          ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
     """The hits, each near pair's two word scores added again (weighted) where the pair
     occurs close together, best first.
 
-    The two words' matchers only skip to the hits' passages and compare positions there:
+    Each word's postings are read only in the blocks that hold the hits' passages:
     Whoosh's own span queries walk every passage holding both words, which doubled the
     query time.
     """
     docnums = sorted(docnum for _, docnum in ranked)
     bonus: dict[int, float] = {}
-    context = searcher.context(needs_current=True)
-    for a, b, weight in near:
-        ma, mb = a.matcher(searcher, context), b.matcher(searcher, context)
-        for docnum in docnums:
-            for m in (ma, mb):
-                if m.is_active() and m.id() < docnum:
-                    m.skip_to(docnum)
-            if not (ma.is_active() and mb.is_active()):
-                break
-            if ma.id() == docnum == mb.id() and _close(ma.spans(), mb.spans()):
-                bonus[docnum] = bonus.get(docnum, 0.0) + weight * (ma.score() + mb.score())
+    seen: dict[tuple[str, tuple[str, ...]], dict[int, tuple[float, list[int]]]] = {}
+
+    def occurrences(fieldname: str, texts: list[str]) -> dict[int, tuple[float, list[int]]]:
+        key = (fieldname, tuple(texts))
+        if key not in seen:
+            seen[key] = scoring.occurrences(searcher, fieldname, texts, docnums) or {}
+        return seen[key]
+
+    for fieldname, a_texts, b_texts, weight in near:
+        a, b = occurrences(fieldname, a_texts), occurrences(fieldname, b_texts)
+        for docnum in sorted(a.keys() & b.keys()):
+            (a_score, a_positions), (b_score, b_positions) = a[docnum], b[docnum]
+            if _close(a_positions, b_positions):
+                bonus[docnum] = bonus.get(docnum, 0.0) + weight * (a_score + b_score)
     return sorted(((score + bonus.get(docnum, 0.0), docnum) for score, docnum in ranked),
                   key=lambda pair: -pair[0])
 
 
-def _close(a_spans, b_spans) -> bool:
+def _close(a_positions: list[int], b_positions: list[int]) -> bool:
     """Whether some position of one word is 1 to ``PROXIMITY_SLOP`` positions from the other's."""
-    b_starts = [s.start for s in b_spans]
-    return any(1 <= abs(s.start - t) <= PROXIMITY_SLOP for s in a_spans for t in b_starts)
+    return any(1 <= abs(s - t) <= PROXIMITY_SLOP for s in a_positions for t in b_positions)
 
 
 def make_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]],

@@ -1,0 +1,150 @@
+"""Whoosh's BM25F scores for a plain-words query, worked out a term at a time.
+
+A plain-words query is an OR of terms across the text fields (each word's forms, lemmas
+and parts in each field). Whoosh scores it a posting at a time, through a matcher, a
+scorer, a length column and a boost wrapper: about ten Python calls per posting, most
+of a query's time at 100k passages. Here each term's posting blocks are read whole
+(``index.CompactLeafMatcher.blocks``) and scored in one loop, against each field's
+per-passage length factors worked out once per segment. The arithmetic is Whoosh's, in
+the same order, so the scores are Whoosh's own to the last bit and ties still go to the
+lower document number, as in its ``TopCollector``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import weakref
+from collections.abc import Iterator, Sequence
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+#: Per segment reader and field: each passage's BM25 length factor, K1 * (1 - B + B * fl / avgfl).
+_NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def summed_terms(q: wq.Query) -> list[wq.Term] | None:
+    """The query's terms when it is a term or a flat OR of terms, which this module scores."""
+    if type(q) is wq.Term:
+        return [q]
+    if type(q) is wq.Or and q.boost == 1.0 and all(type(c) is wq.Term for c in q.subqueries):
+        return list(q.subqueries)
+    return None
+
+
+def top(searcher: Searcher, terms: list[wq.Term], depth: int,
+        allow: set[int] | None) -> tuple[int, list[tuple[float, int]]] | None:
+    """How many passages match, and the best ``depth`` as (score, docnum), best first;
+    None when the searcher does not rank by BM25F (Whoosh scores those itself)."""
+    weighting = searcher.weighting
+    if type(weighting) is not scoring.BM25F:
+        return None
+    schema = searcher.schema
+    sums: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        for term in terms:
+            field = schema[term.fieldname] if term.fieldname in schema else None
+            if field is None or not field.scorable:
+                return None
+            text = field.to_bytes(term.text)
+            if (term.fieldname, text) not in reader:
+                continue
+            idf = searcher.idf(term.fieldname, text)
+            k1 = weighting.K1
+            norms = _norms(reader, term.fieldname, weighting, searcher.avg_field_length(term.fieldname) or 1)
+            if norms is None:
+                return None
+            boost = term.boost
+            for ids, weights in _blocks(reader.postings(term.fieldname, text)):
+                for docnum, tf in zip(ids, weights):
+                    score = idf * ((tf * (k1 + 1)) / (tf + norms[docnum]))
+                    if boost != 1.0:
+                        score *= boost
+                    key = docnum + offset
+                    sums[key] = sums.get(key, 0.0) + score
+    if allow is not None:
+        sums = {docnum: score for docnum, score in sums.items() if docnum in allow}
+    best = heapq.nlargest(depth, ((score, -docnum) for docnum, score in sums.items()))
+    return len(sums), [(score, -negative) for score, negative in best]
+
+
+def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str],
+                docnums: Sequence[int]) -> dict[int, tuple[float, list[int]]] | None:
+    """Of the sorted ``docnums``, those holding any of ``texts`` (one word's forms) in
+    ``fieldname``: the terms' summed BM25F score there and their positions. Reads only
+    the posting blocks that can hold those passages. None when not ranked by BM25F."""
+    weighting = searcher.weighting
+    field = searcher.schema[fieldname] if fieldname in searcher.schema else None
+    if type(weighting) is not scoring.BM25F or field is None or not field.scorable:
+        return None
+    found: dict[int, tuple[float, list[int]]] = {}
+    k1 = weighting.K1
+    avgfl = searcher.avg_field_length(fieldname) or 1
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        local = [d - offset for d in docnums if offset <= d < offset + reader.doc_count_all()]
+        norms = _norms(reader, fieldname, weighting, avgfl)
+        if not local or norms is None:
+            if norms is None:
+                return None
+            continue
+        for text in texts:
+            term = field.to_bytes(text)
+            if (fieldname, term) not in reader:
+                continue
+            idf = searcher.idf(fieldname, term)
+            matcher = reader.postings(fieldname, term)
+            for docnum, tf, value in _postings_for(matcher, local):
+                score = idf * ((tf * (k1 + 1)) / (tf + norms[docnum]))
+                before, positions = found.get(docnum + offset, (0.0, []))
+                found[docnum + offset] = (before + score, positions + field.format.decode_positions(value))
+    return found
+
+
+def _postings_for(matcher, docnums: Sequence[int]) -> Iterator[tuple[int, float, bytes]]:
+    if hasattr(matcher, "postings_for"):
+        yield from matcher.postings_for(docnums)
+        return
+    for docnum in docnums:
+        if not matcher.is_active():
+            return
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            yield docnum, matcher.weight(), matcher.value()
+
+
+def _blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The postings of a term; one by one when the segment has deletions (Whoosh then
+    wraps the postings in a filter) or another codec wrote them."""
+    if hasattr(matcher, "blocks"):
+        yield from matcher.blocks()
+        return
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    yield ids, weights
+
+
+def _norms(reader, fieldname: str, weighting: scoring.BM25F, avgfl: float) -> Sequence[float] | None:
+    """Each passage's length factor in ``fieldname``, as Whoosh's ``bm25()`` computes it
+    from the length byte it stores; None for a reader without Whoosh's per-document file."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+        return None
+    B = weighting._field_B.get(fieldname, weighting.B)
+    key = (fieldname, B, weighting.K1, avgfl)
+    cached = _NORMS.setdefault(reader, {})
+    if key not in cached:
+        K1 = weighting.K1
+        by_byte = [K1 * ((1 - B) + B * byte_to_length(b) / avgfl) if b else 0.0 for b in range(256)]
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        lengths = column.load() if column is not None else [0] * reader.doc_count_all()
+        cached[key] = [by_byte[b] for b in lengths]
+    return cached[key]

@@ -1,0 +1,66 @@
+"""The fast BM25F path ranks exactly as Whoosh's own scoring does, edits included."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from smartclean_kb import KnowledgeBase, scoring
+
+REPO = Path(__file__).resolve().parents[1]
+QUERIES = [line.split("\t")[1] for line in (REPO / "corpus" / "queries.tsv").read_text("utf-8").splitlines()]
+QUERIES += ["jätehuolto", "avfall", "energia aurinko tuuli", "kiertotalous Helsinki Espoo Vantaa"]
+
+
+def _rankings(kb: KnowledgeBase, **options) -> list[tuple[int, list[tuple[str, float]]]]:
+    out = []
+    for query in QUERIES:
+        results = kb.search(query, **options)
+        out.append((results.total, [(hit.passage_id, round(hit.score, 9)) for hit in results]))
+    return out
+
+
+def _whooshs_own(kb: KnowledgeBase, monkeypatch, **options):
+    with monkeypatch.context() as m:
+        m.setattr(scoring, "summed_terms", lambda q: None)
+        return _rankings(kb, **options)
+
+
+@pytest.fixture(scope="module")
+def edited_corpus(tmp_path_factory) -> KnowledgeBase:
+    """The shipped corpus, ingested, then ingested again after one page changed and one
+    was removed: the index then has deleted passages and a second segment."""
+    root = tmp_path_factory.mktemp("scoring")
+    docs = root / "corpus"
+    shutil.copytree(REPO / "corpus", docs)
+    kb = KnowledgeBase(root / "index")
+    kb.ingest([docs])
+    pages = sorted((docs / "pages").rglob("*.html"))
+    pages[0].write_text(pages[0].read_text("utf-8").replace("</p>", " Lisätty kappale jätehuollosta.</p>", 1), "utf-8")
+    pages[1].unlink()
+    kb.ingest([docs])
+    return kb
+
+
+def test_ranking_matches_whooshs_own_scoring(edited_corpus, monkeypatch) -> None:
+    searcher = edited_corpus._open()
+    assert searcher.reader().has_deletions() or len(searcher.leaf_searchers()) > 1
+    assert any(scoring.summed_terms(q) for q in [_parsed(searcher, text) for text in QUERIES])
+    ours = _rankings(edited_corpus, limit=15, page=2)
+    assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=15, page=2)
+    assert sum(total for total, _ in ours) > 0
+
+
+def test_filtered_ranking_matches_whooshs_own_scoring(edited_corpus, monkeypatch) -> None:
+    ours = _rankings(edited_corpus, limit=30, lang="sv")
+    assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=30, lang="sv")
+    assert any(hits for _, hits in ours)
+
+
+def _parsed(searcher, text: str):
+    from smartclean_kb.language import detect_query
+    from smartclean_kb.search import parse
+
+    return parse(searcher.schema, text, detect_query(text))
