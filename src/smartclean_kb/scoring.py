@@ -7,7 +7,9 @@ of a query's time at 100k passages. Here each term's posting blocks are read who
 (``index.CompactLeafMatcher.blocks``) and scored in one loop, against each field's
 per-passage length factors worked out once per segment. The arithmetic is Whoosh's, in
 the same order, so the scores are Whoosh's own to the last bit and ties still go to the
-lower document number, as in its ``TopCollector``.
+lower document number, as in its ``TopCollector``. It reads two internals of the pinned
+Whoosh 2.7.4 (the per-document length column and BM25F's per-field B); a reader without
+them is scored by Whoosh itself.
 """
 
 from __future__ import annotations
