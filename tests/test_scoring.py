@@ -1,4 +1,4 @@
-"""The fast BM25F path ranks exactly as Whoosh's own scoring does, edits included."""
+"""The fast BM25F path ranks and counts exactly as Whoosh's own scoring does, edits included."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ QUERIES = [line.split("\t")[1] for line in (REPO / "corpus" / "queries.tsv").rea
 QUERIES += ["jätehuolto", "avfall", "energia aurinko tuuli", "kiertotalous Helsinki Espoo Vantaa"]
 
 
-def _rankings(kb: KnowledgeBase, **options) -> list[tuple[int, list[tuple[str, float]]]]:
+def _rankings(kb: KnowledgeBase, **options) -> list[tuple[int, list[tuple[str, float]], dict]]:
     out = []
     for query in QUERIES:
         results = kb.search(query, **options)
-        out.append((results.total, [(hit.passage_id, round(hit.score, 9)) for hit in results]))
+        out.append((results.total, [(hit.passage_id, round(hit.score, 9)) for hit in results],
+                    results.facets))
     return out
 
 
@@ -48,15 +49,16 @@ def test_ranking_matches_whooshs_own_scoring(edited_corpus, monkeypatch) -> None
     searcher = edited_corpus._open()
     assert searcher.reader().has_deletions() or len(searcher.leaf_searchers()) > 1
     assert any(scoring.summed_terms(q) for q in [_parsed(searcher, text) for text in QUERIES])
-    ours = _rankings(edited_corpus, limit=15, page=2)
-    assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=15, page=2)
-    assert sum(total for total, _ in ours) > 0
+    ours = _rankings(edited_corpus, limit=15, page=2, facets=True)
+    assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=15, page=2, facets=True)
+    assert sum(total for total, _, _ in ours) > 0
+    assert any(facets["lang"] for _, _, facets in ours)
 
 
 def test_filtered_ranking_matches_whooshs_own_scoring(edited_corpus, monkeypatch) -> None:
-    ours = _rankings(edited_corpus, limit=30, lang="sv")
-    assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=30, lang="sv")
-    assert any(hits for _, hits in ours)
+    ours = _rankings(edited_corpus, limit=30, lang="sv", facets=True)
+    assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=30, lang="sv", facets=True)
+    assert any(hits for _, hits, _ in ours)
 
 
 def _parsed(searcher, text: str):

@@ -74,6 +74,24 @@ def top(searcher: Searcher, terms: list[wq.Term], depth: int,
     return len(sums), [(score, -negative) for score, negative in best]
 
 
+def matching(searcher: Searcher, terms: list[wq.Term]) -> list[int]:
+    """Every passage holding any of the terms, as sorted document numbers (for facet
+    counts, which need no scores)."""
+    found: set[int] = set()
+    schema = searcher.schema
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        for term in terms:
+            if term.fieldname not in schema:
+                continue
+            text = schema[term.fieldname].to_bytes(term.text)
+            if (term.fieldname, text) not in reader:
+                continue
+            for ids, _ in _blocks(reader.postings(term.fieldname, text)):
+                found.update(docnum + offset for docnum in ids)
+    return sorted(found)
+
+
 def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str],
                 docnums: Sequence[int]) -> dict[int, tuple[float, list[int]]] | None:
     """Of the sorted ``docnums``, those holding any of ``texts`` (one word's forms) in

@@ -591,7 +591,11 @@ def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, in
 def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> dict[str, dict[str, int]]:
     """Counts per language, type and year; each facet ignores its own filter (so it can widen)."""
     chosen = {"lang": lang, "doc_type": doc_type, "year": str(year) if year else None}
-    docnums = list(searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None).docs())
+    terms = scoring.summed_terms(parsed)
+    if terms is not None:
+        docnums = scoring.matching(searcher, terms)
+    else:
+        docnums = list(searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None).docs())
     columns = {name: _column(searcher, name) for name in FACETS}
     values = {name: [_text(columns[name][d]) for d in docnums] for name in FACETS}
     counts: dict[str, dict[str, int]] = {}
