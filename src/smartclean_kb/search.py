@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+import weakref
+from collections import Counter
 from typing import Any
 
 from whoosh import collectors, qparser, query as wq
@@ -596,19 +598,27 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> 
         docnums = scoring.matching(searcher, terms)
     else:
         docnums = list(searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None).docs())
-    columns = {name: _column(searcher, name) for name in FACETS}
-    values = {name: [_text(columns[name][d]) for d in docnums] for name in FACETS}
+    values = _facet_values(searcher)
+    rows = [tuple(values[name][d] for name in FACETS) for d in docnums]
     counts: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        bucket: dict[str, int] = {}
-        for i in range(len(docnums)):
-            if any(chosen[o] and values[o][i] != chosen[o] for o in FACETS if o != name):
-                continue
-            value = values[name][i]
-            if value:
-                bucket[value] = bucket.get(value, 0) + 1
+    for i, name in enumerate(FACETS):
+        others = [(j, chosen[o]) for j, o in enumerate(FACETS) if o != name and chosen[o]]
+        bucket = Counter(row[i] for row in rows if row[i] and all(row[j] == v for j, v in others))
         counts[name] = dict(sorted(bucket.items(), key=lambda kv: (-kv[1], kv[0])))
     return counts
+
+
+#: Per index reader: each passage's facet values, read from the columns once per generation.
+_FACET_VALUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _facet_values(searcher: Searcher) -> dict[str, list[str]]:
+    """Every passage's language, type and year as text, by document number: looking
+    them up in Whoosh's columns hit by hit was most of a facet count's time."""
+    reader = searcher.reader()
+    if reader not in _FACET_VALUES:
+        _FACET_VALUES[reader] = {name: [_text(v) for v in _column(searcher, name)] for name in FACETS}
+    return _FACET_VALUES[reader]
 
 
 def _column(searcher: Searcher, name: str):
