@@ -20,6 +20,8 @@ def _documents() -> list[tuple[str, str]]:
     for n in range(400):
         words = [WORDS[(n * k + k) % len(WORDS)] for k in range(1, 8 + n % 13)]
         words += ["tuuli"] * (n % 4)
+        if n % 150 == 7:
+            words.append("harvinainen")
         if n % 50 == 0:
             words += ["täyte"] * (300 + n * 200) + ["kaukana", "tuuli"]
         docs.append((f"d{n}", " ".join(words)))
@@ -58,8 +60,9 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
     far = [p for _, _, positions in ours[b"tuuli"] for p in positions]
     assert max(far) > 70_000, "positions past two bytes are covered"
     assert len({w for _, w, _ in ours[b"tuuli"]}) > 2, "varying weights are covered"
+    assert len(ours[b"harvinainen"]) == 3, "a small block (stored uncompressed) is covered"
 
-    for text in ("tuuli", '"kaukana tuuli"', "vesi jäte"):
+    for text in ("tuuli", '"kaukana tuuli"', "vesi jäte", "harvinainen"):
         results = []
         for ix in (compact, stock):
             with ix.searcher() as searcher:

@@ -151,6 +151,10 @@ class Codec(W3Codec):
         return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
+#: Posting blocks of at most this many postings are stored uncompressed.
+SMALL_BLOCK = 4
+
+
 class CompactPostingsWriter(W3PostingsWriter):
     """Writes a block's weights and variable-size values each as one string.
 
@@ -160,6 +164,16 @@ class CompactPostingsWriter(W3PostingsWriter):
     are one float32 array (the precision Whoosh reads weights back at), and both are
     latin-1 strings, which pickle as their bytes: posting files shrink by half.
     """
+
+    def _write_block(self, last=False):
+        if len(self._ids) > SMALL_BLOCK or not self._compression:
+            super()._write_block(last)
+            return
+        level, self._compression = self._compression, 0
+        try:
+            super()._write_block(last)
+        finally:
+            self._compression = level
 
     def _mini_weights(self):
         weights = super()._mini_weights()
