@@ -626,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     queries = load_queries()
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="kb-perf-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    # The decoded-dictionary cache starts empty in every run: no caching across runs.
+    os.environ["SMARTCLEAN_KB_CACHE"] = str(workdir / "dictionary-cache")
     started = time.perf_counter()
     try:
         print(f"building corpora {sizes} in {workdir} ...", flush=True)

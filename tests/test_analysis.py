@@ -244,3 +244,26 @@ def test_word_cache_gives_the_same_terms_as_the_filters_themselves():
         expected = [(t.text, t.pos, t.startchar, t.endchar) for t in plain(text, chars=True)]
         for _ in range(2):
             assert [(t.text, t.pos, t.startchar, t.endchar) for t in cached(text, chars=True)] == expected
+
+
+def test_decoded_dictionaries_are_kept_between_runs(tmp_path, monkeypatch) -> None:
+    """simplemma's Swedish table is decoded once, then read back from the cache folder;
+    a damaged cache file is rebuilt, never an error."""
+    monkeypatch.setenv("SMARTCLEAN_KB_CACHE", str(tmp_path))
+    words = ["avfallet", "städer", "hållbarheten", "huvudstadsregionen", "qxzq"]
+    try:
+        analysis._forms.cache_clear()
+        decoded = analysis._forms("sv")
+        cached_file = next(tmp_path.glob("simplemma-*-sv.pickle"))
+        analysis._forms.cache_clear()
+        reloaded = analysis._forms("sv")
+        assert reloaded is not decoded and len(reloaded) == len(decoded)
+        assert [reloaded.get(w) for w in words] == [decoded.get(w) for w in words]
+        assert decoded.get("städer") == "stad"
+
+        cached_file.write_bytes(b"not a pickle")
+        analysis._forms.cache_clear()
+        assert analysis._forms("sv").get("städer") == "stad"
+        assert cached_file.stat().st_size > 1000
+    finally:
+        analysis._forms.cache_clear()
