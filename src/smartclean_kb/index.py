@@ -162,7 +162,8 @@ class CompactPostingsWriter(W3PostingsWriter):
     ``codecs.encode`` (about 20 bytes of overhead per posting) and every weight a
     9-byte float. Here the values are joined behind their packed lengths, the weights
     are one float32 array (the precision Whoosh reads weights back at), and both are
-    latin-1 strings, which pickle as their bytes: posting files shrink by half.
+    latin-1 strings, which pickle in one piece (bytes above 127 as two): posting files
+    shrink by half.
     """
 
     def _write_block(self, last=False):
