@@ -77,6 +77,8 @@ class CompactPositions(Positions):
     """
 
     def encode(self, poslist: list[int]) -> bytes:
+        if len(poslist) == 1:
+            return _pack_uints(poslist)
         return _pack_uints([poslist[0], *(b - a for a, b in zip(poslist, poslist[1:]))])
 
     def decode_positions(self, value: bytes) -> list[int]:
@@ -89,7 +91,9 @@ class CompactPositions(Positions):
 def _pack_uints(numbers: list[int]) -> bytes:
     """Numbers as a one-letter array type code and the array's little-endian bytes."""
     widest = max(numbers)
-    code = "B" if widest < 0x100 else "H" if widest < 0x10000 else "I"
+    if widest < 0x100:
+        return b"B" + bytes(numbers)
+    code = "H" if widest < 0x10000 else "I"
     return code.encode("ascii") + _little_endian(array(code, numbers)).tobytes()
 
 
