@@ -9,6 +9,8 @@ from whoosh.analysis import SimpleAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.qparser import QueryParser
 
+from smartclean_kb import analysis
+from smartclean_kb import index as index_module
 from smartclean_kb.index import AnalysedText, index_writer
 
 WORDS = "tuuli aurinko vesi jäte energia kierto".split()
@@ -69,3 +71,22 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
                 hits = searcher.search(QueryParser("body", ix.schema).parse(text), limit=None)
                 results.append([(hit["id"], hit.score) for hit in hits])
         assert results[0] == results[1] and results[0], text
+
+
+def test_exact_field_postings_are_the_exact_analysers(fixture_kb) -> None:
+    """The exact-form field's fast path gives what Whoosh's own analysis of it gives, on
+    real passages and on the cases its tokenizer treats specially."""
+    texts = [stored["text"] for stored in fixture_kb._open().reader().all_stored_fields()]
+    texts += (Path(__file__).resolve().parents[1] / "corpus" / "README.md").read_text("utf-8").split("\n\n")
+    texts += [
+        "Maankäyttö- ja rakennuslaki, vatten- och avloppsverket; ranta- JA saaristo",
+        "EU:n CO2-päästöt 2025 – Ålands kök_ och ÄÄKKÖSET ß İstanbul",
+        "sana- sana -sana ja- och",
+        "",
+    ]
+    assert len(texts) > 20
+    schema = index_module.build_schema()
+    exact = next(f.name for f in analysis.TEXT_FIELDS if f.analyzer == "exact")
+    for text in texts:
+        fast = index_module.analyse_fields(text, "fi")[exact].items
+        assert fast == list(schema[exact].index(text)), text

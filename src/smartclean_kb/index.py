@@ -307,11 +307,22 @@ def analyse_fields(text: str, lang: str) -> dict[str, Analysed]:
     """The text fields a passage in ``lang`` fills, analysed: the index step's work
     that does not need the writer."""
     schema = _schema()
-    return {
-        f.name: Analysed(list(schema[f.name].index(text)))
-        for f in analysis.TEXT_FIELDS
-        if "*" in f.langs or lang in f.langs
-    }
+    out = {}
+    for f in analysis.TEXT_FIELDS:
+        if "*" in f.langs or lang in f.langs:
+            field = schema[f.name]
+            items = _exact_items(field, text) if f.analyzer == "exact" else list(field.index(text))
+            out[f.name] = Analysed(items)
+    return out
+
+
+def _exact_items(field: TEXT, text: str) -> list[tuple[bytes, int, float, bytes]]:
+    """The exact-form field's postings as ``TEXT.index`` would make them (same terms,
+    weights and encoded positions), from ``analysis.exact_positions``."""
+    boost = field.format.field_boost
+    encode = field.format.encode
+    return [(word.encode("utf-8"), len(found), float(len(found)) * boost, encode(found))
+            for word, found in analysis.exact_positions(text).items()]
 
 
 def build_schema() -> Schema:
