@@ -617,7 +617,11 @@ def _facet_values(searcher: Searcher) -> dict[str, list[str]]:
     them up in Whoosh's columns hit by hit was most of a facet count's time."""
     reader = searcher.reader()
     if reader not in _FACET_VALUES:
-        _FACET_VALUES[reader] = {name: [_text(v) for v in _column(searcher, name)] for name in FACETS}
+        distinct: dict[str, str] = {}  # a few values repeated: one string object each
+        _FACET_VALUES[reader] = {
+            name: [distinct.setdefault(text, text) for text in map(_text, _column(searcher, name))]
+            for name in FACETS
+        }
     return _FACET_VALUES[reader]
 
 
