@@ -432,6 +432,9 @@ def derivation_bases(word: str, lang: str) -> tuple[str, ...]:
 #: Conjunctions after which a word cut short with a hyphen shares the next word's end.
 CONJUNCTIONS = {"fi": ("ja", "sekä", "tai", "taikka", "eli"), "sv": ("och", "eller", "samt")}
 _ELIDED = "-(?=\\s+(?i:" + "|".join(w for ws in CONJUNCTIONS.values() for w in ws) + ")\\s)"
+#: What ``WordTokenizer`` reads as a word: letters and digits, with the hyphen of a word
+#: cut short before a conjunction (dropped again from the word itself).
+TOKEN_PATTERN = WORD_PATTERN + "(?:" + _ELIDED + ")?"
 
 
 class WordTokenizer(RegexTokenizer):
@@ -441,7 +444,7 @@ class WordTokenizer(RegexTokenizer):
     is the word without its hyphen, marked ``elided`` for ``ElidedCompoundFilter``.
     """
 
-    def __init__(self, expression: str = WORD_PATTERN + "(?:" + _ELIDED + ")?"):
+    def __init__(self, expression: str = TOKEN_PATTERN):
         super().__init__(expression)
 
     def __call__(self, value, **kwargs):
@@ -645,7 +648,19 @@ def english_analyzer() -> Analyzer:
     return WordTokenizer() | LowercaseFilter() | _stop_filter("en") | StemFilter()
 
 
-_EXACT_WORD = re.compile(WORD_PATTERN + "(?:" + _ELIDED + ")?")
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def words(expression: re.Pattern, text: str) -> Iterator[tuple[str, int, int]]:
+    """The words a ``WordTokenizer`` with ``expression`` reads from ``text``, as (word,
+    start, end), without building a Whoosh token per word: a word cut short before a
+    conjunction loses its hyphen, and its span stops at the word."""
+    for match in expression.finditer(text):
+        word = match.group()
+        start, end = match.span()
+        if word.endswith("-"):
+            word, end = word[:-1], end - 1
+        yield word, start, end
 
 
 def exact_positions(text: str) -> dict[str, list[int]]:
@@ -653,10 +668,7 @@ def exact_positions(text: str) -> dict[str, list[int]]:
     Whoosh's token stream: at ingest the exact-form field took a third of the analysis
     time for the simplest chain. Kept equal to the chain by a test on real passages."""
     positions: dict[str, list[int]] = {}
-    for pos, match in enumerate(_EXACT_WORD.finditer(text)):
-        word = match.group()
-        if word.endswith("-"):
-            word = word[:-1]
+    for pos, (word, _, _) in enumerate(words(_TOKEN, text)):
         positions.setdefault(word.lower(), []).append(pos)
     return positions
 
