@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import weakref
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -41,26 +42,19 @@ def top(searcher: Searcher, terms: list[wq.Term], depth: int,
         allow: set[int] | None) -> tuple[int, list[tuple[float, int]]] | None:
     """How many passages match, and the best ``depth`` as (score, docnum), best first;
     None when the searcher does not rank by BM25F (Whoosh scores those itself)."""
-    weighting = searcher.weighting
-    if type(weighting) is not scoring.BM25F:
-        return None
-    schema = searcher.schema
     sums: dict[int, float] = {}
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        for term in terms:
-            field = schema[term.fieldname] if term.fieldname in schema else None
-            if field is None or not field.scorable:
-                return None
-            text = field.to_bytes(term.text)
-            if (term.fieldname, text) not in reader:
-                continue
-            idf = searcher.idf(term.fieldname, text)
-            k1 = weighting.K1
-            norms = _norms(reader, term.fieldname, weighting, searcher.avg_field_length(term.fieldname) or 1)
+    for term in terms:
+        weighting = _bm25f(searcher, term.fieldname)
+        if weighting is None:
+            return None
+        k1 = weighting.K1
+        avgfl = searcher.avg_field_length(term.fieldname) or 1
+        boost = term.boost
+        for reader, offset, text in _segments_with(searcher, term.fieldname, term.text):
+            norms = _norms(reader, term.fieldname, weighting, avgfl)
             if norms is None:
                 return None
-            boost = term.boost
+            idf = searcher.idf(term.fieldname, text)
             for ids, weights in _blocks(reader.postings(term.fieldname, text)):
                 for docnum, tf in zip(ids, weights):
                     score = idf * ((tf * (k1 + 1)) / (tf + norms[docnum]))
@@ -78,15 +72,10 @@ def matching(searcher: Searcher, terms: list[wq.Term]) -> list[int]:
     """Every passage holding any of the terms, as sorted document numbers (for facet
     counts, which need no scores)."""
     found: set[int] = set()
-    schema = searcher.schema
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        for term in terms:
-            if term.fieldname not in schema:
-                continue
-            text = schema[term.fieldname].to_bytes(term.text)
-            if (term.fieldname, text) not in reader:
-                continue
+    for term in terms:
+        if term.fieldname not in searcher.schema:
+            continue
+        for reader, offset, text in _segments_with(searcher, term.fieldname, term.text):
             for ids, _ in _blocks(reader.postings(term.fieldname, text)):
                 found.update(docnum + offset for docnum in ids)
     return sorted(found)
@@ -95,34 +84,51 @@ def matching(searcher: Searcher, terms: list[wq.Term]) -> list[int]:
 def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str],
                 docnums: Sequence[int]) -> dict[int, tuple[float, list[int]]] | None:
     """Of the sorted ``docnums``, those holding any of ``texts`` (one word's forms) in
-    ``fieldname``: the terms' summed BM25F score there and their positions. Reads only
-    the posting blocks that can hold those passages. None when not ranked by BM25F."""
-    weighting = searcher.weighting
-    field = searcher.schema[fieldname] if fieldname in searcher.schema else None
-    if type(weighting) is not scoring.BM25F or field is None or not field.scorable:
+    ``fieldname``: the terms' summed BM25F score there (as ``top`` scores them) and their
+    positions. Reads only the posting blocks that can hold those passages. None when
+    not ranked by BM25F."""
+    weighting = _bm25f(searcher, fieldname)
+    if weighting is None:
         return None
-    found: dict[int, tuple[float, list[int]]] = {}
+    decode = searcher.schema[fieldname].format.decode_positions
     k1 = weighting.K1
     avgfl = searcher.avg_field_length(fieldname) or 1
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        local = [d - offset for d in docnums if offset <= d < offset + reader.doc_count_all()]
-        norms = _norms(reader, fieldname, weighting, avgfl)
-        if not local or norms is None:
+    local: dict[int, list[int]] = {}  # per segment offset: its share of docnums
+    found: dict[int, tuple[float, list[int]]] = {}
+    for text in texts:
+        for reader, offset, term in _segments_with(searcher, fieldname, text):
+            if offset not in local:
+                local[offset] = [d - offset for d in docnums if offset <= d < offset + reader.doc_count_all()]
+            if not local[offset]:
+                continue
+            norms = _norms(reader, fieldname, weighting, avgfl)
             if norms is None:
                 return None
-            continue
-        for text in texts:
-            term = field.to_bytes(text)
-            if (fieldname, term) not in reader:
-                continue
             idf = searcher.idf(fieldname, term)
-            matcher = reader.postings(fieldname, term)
-            for docnum, tf, value in _postings_for(matcher, local):
+            for docnum, tf, value in _postings_for(reader.postings(fieldname, term), local[offset]):
                 score = idf * ((tf * (k1 + 1)) / (tf + norms[docnum]))
                 before, positions = found.get(docnum + offset, (0.0, []))
-                found[docnum + offset] = (before + score, positions + field.format.decode_positions(value))
+                found[docnum + offset] = (before + score, positions + decode(value))
     return found
+
+
+def _bm25f(searcher: Searcher, fieldname: str) -> scoring.BM25F | None:
+    """The searcher's weighting when it is Whoosh's BM25F and ``fieldname`` is scored."""
+    weighting = searcher.weighting
+    schema = searcher.schema
+    if type(weighting) is not scoring.BM25F or fieldname not in schema or not schema[fieldname].scorable:
+        return None
+    return weighting
+
+
+def _segments_with(searcher: Searcher, fieldname: str, text: str) -> Iterator[tuple[Any, int, bytes]]:
+    """Each segment reader holding the term, with its first document number and the
+    term as the index stores it."""
+    term = searcher.schema[fieldname].to_bytes(text)
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        if (fieldname, term) in reader:
+            yield reader, offset, term
 
 
 def _postings_for(matcher, docnums: Sequence[int]) -> Iterator[tuple[int, float, bytes]]:
