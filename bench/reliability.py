@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from smartclean_kb import KnowledgeBase  # noqa: E402
 from smartclean_kb.errors import KBError  # noqa: E402
+from smartclean_kb.index import MANIFEST  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "reliability.json"
@@ -181,7 +182,7 @@ def phase(index: Path, base: str, base_toc: int, rebuild: bool) -> str:
     if not gens:
         return "before-new-generation"
     names = {p.name for p in gens[-1].iterdir()}
-    if "manifest.json" in names or "meta.json" in names:
+    if MANIFEST in names or "meta.json" in names:
         return "publishing"
     # A fresh index (--rebuild) starts with TOC 0; an update's commit writes base + 1.
     if toc_number(gens[-1]) > (0 if rebuild else base_toc):
@@ -297,7 +298,7 @@ def kill_round(docs: Path, index: Path, rng: random.Random, round_: int, committ
             except OSError:
                 return False
             if mode == "manifest":
-                return "manifest.json" in names
+                return MANIFEST in names
             if mode == "new-toc":
                 return toc_number(gens[-1]) > (0 if rebuild else base_toc)
             return bool({n for n in names if n.startswith("MAIN_") and n != "MAIN_WRITELOCK"} - base_files)

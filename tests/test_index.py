@@ -1,16 +1,19 @@
-"""The index's compact posting blocks give back exactly what Whoosh's own format does."""
+"""The index's compact formats (posting blocks, stored-field blocks, the manifest) give
+back exactly what was written."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh.analysis import SimpleAnalyzer
-from whoosh.fields import ID, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import QueryParser
 
-from smartclean_kb import analysis
+from smartclean_kb import KnowledgeBase, analysis
 from smartclean_kb import index as index_module
+from smartclean_kb.errors import IndexVersionError
 from smartclean_kb.index import AnalysedText, index_writer
 
 WORDS = "tuuli aurinko vesi jäte energia kierto".split()
@@ -90,3 +93,66 @@ def test_exact_field_postings_are_the_exact_analysers(fixture_kb) -> None:
     for text in texts:
         fast = index_module.analyse_fields(text, "fi")[exact].items
         assert fast == list(schema[exact].index(text)), text
+
+
+def test_stored_fields_in_blocks_come_back_whole(tmp_path: Path) -> None:
+    """Stored fields written in compressed blocks read back per document and in order:
+    across many blocks, a value larger than a block, documents with nothing stored, and
+    after deletions and a merge into one segment."""
+    schema = Schema(id=ID(stored=True), n=NUMERIC(), body=STORED())
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    expected: list[dict | None] = []
+
+    def add(writer, n: int) -> None:
+        if n % 97 == 5:
+            writer.add_document(n=n)  # nothing stored
+            expected.append(None)
+            return
+        body = " ".join(WORDS[(n * k) % len(WORDS)] for k in range(n % 40))
+        if n % 211 == 3:
+            body = "ö" * 40_000
+        writer.add_document(id=f"d{n}", n=n, body=body)
+        expected.append({"id": f"d{n}", "body": body})
+
+    writer = index_writer(ix, limitmb=32)
+    for n in range(700):
+        add(writer, n)
+    writer.commit()
+    with ix.reader() as reader:
+        assert [reader.stored_fields(i) or None for i in range(700)] == expected
+        assert list(reader.all_stored_fields()) == [e or {} for e in expected]
+        assert reader.stored_fields(699) == expected[699] and reader.stored_fields(3) == expected[3]
+
+    writer = index_writer(ix, limitmb=32)
+    writer.delete_by_term("id", "d10")
+    for n in range(700, 900):
+        add(writer, n)
+    writer.commit(optimize=True)
+    kept = [e or {} for e in expected if not e or e["id"] != "d10"]
+    with ix.reader() as reader:
+        assert len(list(reader.leaf_readers())) == 1
+        merged = [reader.stored_fields(i) for i in range(reader.doc_count_all())]
+        assert list(reader.all_stored_fields()) == merged
+        assert sorted(map(sorted_items, merged)) == sorted(map(sorted_items, kept))  # a merge reorders
+
+
+def sorted_items(stored: dict) -> list:
+    return sorted(stored.items())
+
+
+def test_manifest_is_read_only_when_needed(tmp_path: Path) -> None:
+    """A search does not read the manifest; a damaged one is a clear error for what needs it."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Jätehuollon kehittäminen pääkaupunkiseudulla.", encoding="utf-8")
+    index = tmp_path / "index"
+    KnowledgeBase(index).ingest([folder])
+    generation = index_module.IndexStore(index).current()
+    assert [entry["relpath"] for entry in generation.manifest.values()] == ["a.txt"]
+    (generation.path / index_module.MANIFEST).write_bytes(b"not gzip")
+
+    with KnowledgeBase(index) as kb:
+        assert kb.search("jätehuolto")[0].source.endswith("a.txt")
+        with pytest.raises(IndexVersionError, match="manifest") as caught:
+            kb.stats()
+        assert "--rebuild" in caught.value.hint

@@ -23,7 +23,7 @@ import pytest
 
 from smartclean_kb import KnowledgeBase
 from smartclean_kb.errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
-from smartclean_kb.index import IndexStore
+from smartclean_kb.index import MANIFEST, IndexStore
 
 FINLEX_DOCS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "retrieval-dev" / "finlex-fi" / "docs"
 
@@ -367,7 +367,7 @@ def _garble_postings(gen: Path) -> None:
 
 
 def _delete_manifest(gen: Path) -> None:
-    (gen / "manifest.json").unlink()
+    (gen / MANIFEST).unlink()
 
 
 @pytest.mark.parametrize("damage", [_delete_segment, _garble_toc, _truncate_segment,
