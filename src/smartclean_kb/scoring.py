@@ -14,11 +14,11 @@ them is scored by Whoosh itself.
 
 from __future__ import annotations
 
-import heapq
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -41,8 +41,14 @@ def summed_terms(q: wq.Query) -> list[wq.Term] | None:
 def top(searcher: Searcher, terms: list[wq.Term], depth: int,
         allow: set[int] | None) -> tuple[int, list[tuple[float, int]]] | None:
     """How many passages match, and the best ``depth`` as (score, docnum), best first;
-    None when the searcher does not rank by BM25F (Whoosh scores those itself)."""
-    sums: dict[int, float] = {}
+    None when the searcher does not rank by BM25F (Whoosh scores those itself).
+
+    Each term adds its postings' scores into one array per segment, a term's postings
+    at once (numpy): the same IEEE operations in the same order as a loop per posting,
+    so the same bits, at a fraction of the time for the common words of a large index.
+    """
+    sums: dict[int, np.ndarray] = {}  # per segment offset: each passage's summed score
+    matched: dict[int, np.ndarray] = {}
     for term in terms:
         weighting = _bm25f(searcher, term.fieldname)
         if weighting is None:
@@ -55,30 +61,50 @@ def top(searcher: Searcher, terms: list[wq.Term], depth: int,
             if norms is None:
                 return None
             idf = searcher.idf(term.fieldname, text)
-            for ids, weights in _blocks(reader.postings(term.fieldname, text)):
-                for docnum, tf in zip(ids, weights):
-                    score = idf * ((tf * (k1 + 1)) / (tf + norms[docnum]))
-                    if boost != 1.0:
-                        score *= boost
-                    key = docnum + offset
-                    sums[key] = sums.get(key, 0.0) + score
+            ids, tf = _postings_arrays(reader.postings(term.fieldname, text))
+            score = idf * ((tf * (k1 + 1)) / (tf + norms[ids]))
+            if boost != 1.0:
+                score *= boost
+            if offset not in sums:
+                sums[offset] = np.zeros(len(norms))
+                matched[offset] = np.zeros(len(norms), dtype=bool)
+            sums[offset][ids] += score
+            matched[offset][ids] = True
+    offsets = sorted(sums)
+    found = [np.flatnonzero(matched[offset]) for offset in offsets]
+    scores = np.concatenate([sums[o][f] for o, f in zip(offsets, found)] or [np.zeros(0)])
+    docnums = np.concatenate([f + o for o, f in zip(offsets, found)] or [np.zeros(0, dtype=np.intp)])
     if allow is not None:
-        sums = {docnum: score for docnum, score in sums.items() if docnum in allow}
-    best = heapq.nlargest(depth, ((score, -docnum) for docnum, score in sums.items()))
-    return len(sums), [(score, -negative) for score, negative in best]
+        allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
+        allowed[np.fromiter(allow, dtype=np.intp, count=len(allow))] = True
+        keep = allowed[docnums]
+        scores, docnums = scores[keep], docnums[keep]
+    return len(docnums), _best(scores, docnums, depth)
 
 
-def matching(searcher: Searcher, terms: list[wq.Term]) -> list[int]:
+def _best(scores: np.ndarray, docnums: np.ndarray, depth: int) -> list[tuple[float, int]]:
+    """The ``depth`` highest scores, ties to the lower document number (Whoosh's order)."""
+    if len(scores) > depth > 0:
+        floor = np.partition(scores, len(scores) - depth)[len(scores) - depth]
+        keep = scores >= floor
+        scores, docnums = scores[keep], docnums[keep]
+    order = np.lexsort((docnums, -scores))[:depth]
+    return list(zip(scores[order].tolist(), docnums[order].tolist()))
+
+
+def matching(searcher: Searcher, terms: list[wq.Term]) -> np.ndarray:
     """Every passage holding any of the terms, as sorted document numbers (for facet
     counts, which need no scores)."""
-    found: set[int] = set()
+    found: dict[int, np.ndarray] = {}  # per segment offset: which passages match
     for term in terms:
         if term.fieldname not in searcher.schema:
             continue
         for reader, offset, text in _segments_with(searcher, term.fieldname, term.text):
-            for ids, _ in _blocks(reader.postings(term.fieldname, text)):
-                found.update(docnum + offset for docnum in ids)
-    return sorted(found)
+            ids, _ = _postings_arrays(reader.postings(term.fieldname, text))
+            if offset not in found:
+                found[offset] = np.zeros(reader.doc_count_all(), dtype=bool)
+            found[offset][ids] = True
+    return np.concatenate([np.flatnonzero(found[o]) + o for o in sorted(found)] or [np.zeros(0, dtype=np.intp)])
 
 
 def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str],
@@ -158,7 +184,20 @@ def _blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
     yield ids, weights
 
 
-def _norms(reader, fieldname: str, weighting: scoring.BM25F, avgfl: float) -> Sequence[float] | None:
+def _postings_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """A term's document numbers and weights in one segment, as two arrays."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for block_ids, block_weights in _blocks(matcher):
+        ids.append(np.asarray(block_ids, dtype=np.intp))
+        weights.append(np.asarray(block_weights, dtype=np.float64))
+    if len(ids) == 1:
+        return ids[0], weights[0]
+    return (np.concatenate(ids or [np.zeros(0, dtype=np.intp)]),
+            np.concatenate(weights or [np.zeros(0)]))
+
+
+def _norms(reader, fieldname: str, weighting: scoring.BM25F, avgfl: float) -> np.ndarray | None:
     """Each passage's length factor in ``fieldname``, as Whoosh's ``bm25()`` computes it
     from the length byte it stores; None for a reader without Whoosh's per-document file."""
     perdoc = getattr(reader, "_perdoc", None)
@@ -172,5 +211,5 @@ def _norms(reader, fieldname: str, weighting: scoring.BM25F, avgfl: float) -> Se
         by_byte = [K1 * ((1 - B) + B * byte_to_length(b) / avgfl) if b else 0.0 for b in range(256)]
         column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         lengths = column.load() if column is not None else [0] * reader.doc_count_all()
-        cached[key] = [by_byte[b] for b in lengths]
+        cached[key] = np.array(by_byte)[np.asarray(lengths, dtype=np.intp)]
     return cached[key]

@@ -11,9 +11,9 @@ import re
 import time
 import unicodedata
 import weakref
-from collections import Counter
 from typing import Any
 
+import numpy as np
 from whoosh import collectors, qparser, query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import MultiColumnReader
@@ -594,32 +594,41 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> 
     if terms is not None:
         docnums = scoring.matching(searcher, terms)
     else:
-        docnums = list(searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None).docs())
-    values = _facet_values(searcher)
-    rows = [tuple(values[name][d] for name in FACETS) for d in docnums]
+        hits = searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None)
+        docnums = np.fromiter(hits.docs(), dtype=np.intp)
+    codes = {name: column[docnums] for name, (column, _) in _facet_codes(searcher).items()}
     counts: dict[str, dict[str, int]] = {}
-    for i, name in enumerate(FACETS):
-        others = [(j, chosen[o]) for j, o in enumerate(FACETS) if o != name and chosen[o]]
-        bucket = Counter(row[i] for row in rows if row[i] and all(row[j] == v for j, v in others))
+    for name in FACETS:
+        keep = np.ones(len(docnums), dtype=bool)
+        for other in FACETS:
+            if other != name and chosen[other]:
+                values = _facet_codes(searcher)[other][1]
+                wanted = values.index(chosen[other]) if chosen[other] in values else -1
+                keep &= codes[other] == wanted
+        values = _facet_codes(searcher)[name][1]
+        tally = np.bincount(codes[name][keep], minlength=len(values)).tolist()
+        bucket = {values[code]: n for code, n in enumerate(tally) if n and values[code]}
         counts[name] = dict(sorted(bucket.items(), key=lambda kv: (-kv[1], kv[0])))
     return counts
 
 
-#: Per index reader: each passage's facet values, read from the columns once per generation.
-_FACET_VALUES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Per index reader: each passage's facet values as codes, read from the columns once per generation.
+_FACET_CODES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _facet_values(searcher: Searcher) -> dict[str, list[str]]:
-    """Every passage's language, type and year as text, by document number: looking
-    them up in Whoosh's columns hit by hit was most of a facet count's time."""
+def _facet_codes(searcher: Searcher) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """Per facet, every passage's value as a number by document number, and the values
+    those numbers stand for (0 is no value): looking values up hit by hit in Whoosh's
+    columns was most of a facet count's time, and counting numbers is one array call."""
     reader = searcher.reader()
-    if reader not in _FACET_VALUES:
-        distinct: dict[str, str] = {}  # a few values repeated: one string object each
-        _FACET_VALUES[reader] = {
-            name: [distinct.setdefault(text, text) for text in map(_text, _column(searcher, name))]
-            for name in FACETS
-        }
-    return _FACET_VALUES[reader]
+    if reader not in _FACET_CODES:
+        out = {}
+        for name in FACETS:
+            numbers: dict[str, int] = {"": 0}
+            column = [numbers.setdefault(text, len(numbers)) for text in map(_text, _column(searcher, name))]
+            out[name] = (np.array(column, dtype=np.intp), list(numbers))
+        _FACET_CODES[reader] = out
+    return _FACET_CODES[reader]
 
 
 def _column(searcher: Searcher, name: str):
