@@ -15,6 +15,7 @@ them is scored by Whoosh itself.
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -25,8 +26,13 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from .index import PackedValues
+
 #: Per segment reader and field: each passage's BM25 length factor, K1 * (1 - B + B * fl / avgfl).
 _NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The postings one search has read, by (segment reader, field, term as stored): the
+#: proximity re-ranking reads the same terms' positions again.
+Reads = dict
 
 
 def summed_terms(q: wq.Query) -> list[wq.Term] | None:
@@ -38,15 +44,17 @@ def summed_terms(q: wq.Query) -> list[wq.Term] | None:
     return None
 
 
-def top(searcher: Searcher, terms: list[wq.Term], depth: int,
-        allow: set[int] | None) -> tuple[int, list[tuple[float, int]]] | None:
+def top(searcher: Searcher, terms: list[wq.Term], depth: int, allow: set[int] | None,
+        reads: Reads | None = None) -> tuple[int, list[tuple[float, int]]] | None:
     """How many passages match, and the best ``depth`` as (score, docnum), best first;
     None when the searcher does not rank by BM25F (Whoosh scores those itself).
 
     Each term adds its postings' scores into one array per segment, a term's postings
     at once (numpy): the same IEEE operations in the same order as a loop per posting,
     so the same bits, at a fraction of the time for the common words of a large index.
+    The postings read are kept in ``reads`` for ``occurrences``.
     """
+    reads = {} if reads is None else reads
     sums: dict[int, np.ndarray] = {}  # per segment offset: each passage's summed score
     matched: dict[int, np.ndarray] = {}
     for term in terms:
@@ -61,7 +69,8 @@ def top(searcher: Searcher, terms: list[wq.Term], depth: int,
             if norms is None:
                 return None
             idf = searcher.idf(term.fieldname, text)
-            ids, tf = _postings_arrays(reader.postings(term.fieldname, text))
+            postings = _read(reads, reader, term.fieldname, text)
+            ids, tf = postings.ids, postings.weights
             score = idf * ((tf * (k1 + 1)) / (tf + norms[ids]))
             if boost != 1.0:
                 score *= boost
@@ -100,19 +109,19 @@ def matching(searcher: Searcher, terms: list[wq.Term]) -> np.ndarray:
         if term.fieldname not in searcher.schema:
             continue
         for reader, offset, text in _segments_with(searcher, term.fieldname, term.text):
-            ids, _ = _postings_arrays(reader.postings(term.fieldname, text))
+            ids = TermPostings(reader.postings(term.fieldname, text)).ids
             if offset not in found:
                 found[offset] = np.zeros(reader.doc_count_all(), dtype=bool)
             found[offset][ids] = True
     return np.concatenate([np.flatnonzero(found[o]) + o for o in sorted(found)] or [np.zeros(0, dtype=np.intp)])
 
 
-def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str],
-                docnums: Sequence[int]) -> dict[int, tuple[float, list[int]]] | None:
+def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str], docnums: Sequence[int],
+                reads: Reads | None = None) -> dict[int, tuple[float, list[int]]] | None:
     """Of the sorted ``docnums``, those holding any of ``texts`` (one word's forms) in
     ``fieldname``: the terms' summed BM25F score there (as ``top`` scores them) and their
-    positions. Reads only the posting blocks that can hold those passages. None when
-    not ranked by BM25F."""
+    positions. Uses the postings ``top`` read into ``reads``; a term it did not read is
+    read only in the blocks that can hold those passages. None when not ranked by BM25F."""
     weighting = _bm25f(searcher, fieldname)
     if weighting is None:
         return None
@@ -131,11 +140,58 @@ def occurrences(searcher: Searcher, fieldname: str, texts: Sequence[str],
             if norms is None:
                 return None
             idf = searcher.idf(fieldname, term)
-            for docnum, tf, value in _postings_for(reader.postings(fieldname, term), local[offset]):
+            read = reads.get((reader, fieldname, term)) if reads is not None else None
+            found_here = (read.postings_for(local[offset]) if read is not None
+                          else _postings_for(reader.postings(fieldname, term), local[offset]))
+            for docnum, tf, value in found_here:
                 score = idf * ((tf * (k1 + 1)) / (tf + norms[docnum]))
                 before, positions = found.get(docnum + offset, (0.0, []))
                 found[docnum + offset] = (before + score, positions + decode(value))
     return found
+
+
+class TermPostings:
+    """One term's postings in one segment: document numbers and weights as arrays, and
+    each block's values, kept packed until a passage's positions are asked for."""
+
+    __slots__ = ("ids", "weights", "_starts", "_values")
+
+    def __init__(self, matcher) -> None:
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        self._starts: list[int] = []
+        self._values: list[str | Sequence[bytes]] = []
+        count = 0
+        for block_ids, block_weights, values in _blocks(matcher):
+            self._starts.append(count)
+            self._values.append(values)
+            ids.append(np.asarray(block_ids, dtype=np.intp))
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+            count += len(block_ids)
+        if len(ids) == 1:
+            self.ids, self.weights = ids[0], weights[0]
+        else:
+            self.ids = np.concatenate(ids or [np.zeros(0, dtype=np.intp)])
+            self.weights = np.concatenate(weights or [np.zeros(0)])
+
+    def postings_for(self, docnums: Sequence[int]) -> Iterator[tuple[int, float, bytes]]:
+        """(document number, weight, value) for those of the sorted ``docnums`` that have this term."""
+        ids = self.ids
+        for i, docnum in zip(np.searchsorted(ids, docnums).tolist(), docnums):
+            if i < len(ids) and ids[i] == docnum:
+                block = bisect_right(self._starts, i) - 1
+                values = self._values[block]
+                if isinstance(values, str):
+                    end = self._starts[block + 1] if block + 1 < len(self._starts) else len(ids)
+                    values = self._values[block] = PackedValues(values, end - self._starts[block])
+                yield docnum, float(self.weights[i]), values[i - self._starts[block]]
+
+
+def _read(reads: Reads, reader, fieldname: str, term: bytes) -> TermPostings:
+    key = (reader, fieldname, term)
+    if key not in reads:
+        reads[key] = TermPostings(reader.postings(fieldname, term))
+    return reads[key]
 
 
 def _bm25f(searcher: Searcher, fieldname: str) -> scoring.BM25F | None:
@@ -170,31 +226,19 @@ def _postings_for(matcher, docnums: Sequence[int]) -> Iterator[tuple[int, float,
             yield docnum, matcher.weight(), matcher.value()
 
 
-def _blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+def _blocks(matcher) -> Iterator[tuple[Sequence[int], Sequence[float], str | Sequence[bytes]]]:
     """The postings of a term; one by one when the segment has deletions (Whoosh then
     wraps the postings in a filter) or another codec wrote them."""
     if hasattr(matcher, "blocks"):
         yield from matcher.blocks()
         return
-    ids, weights = [], []
+    ids, weights, values = [], [], []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
+        values.append(matcher.value())
         matcher.next()
-    yield ids, weights
-
-
-def _postings_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """A term's document numbers and weights in one segment, as two arrays."""
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for block_ids, block_weights in _blocks(matcher):
-        ids.append(np.asarray(block_ids, dtype=np.intp))
-        weights.append(np.asarray(block_weights, dtype=np.float64))
-    if len(ids) == 1:
-        return ids[0], weights[0]
-    return (np.concatenate(ids or [np.zeros(0, dtype=np.intp)]),
-            np.concatenate(weights or [np.zeros(0)]))
+    yield ids, weights, values
 
 
 def _norms(reader, fieldname: str, weighting: scoring.BM25F, avgfl: float) -> np.ndarray | None:

@@ -7,10 +7,12 @@ only weights the fields of that language up.
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 import unicodedata
 import weakref
+from bisect import bisect_left
 from typing import Any
 
 import numpy as np
@@ -155,11 +157,18 @@ def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
         children = [c for c in (keep(sub) for sub in node.subqueries) if c is not None]
         if not children:
             return None
-        clone = node.copy()
+        clone = _clone(node)
         clone.subqueries = children
         return clone
 
     return keep(q) or q
+
+
+def _clone(q: wq.Query) -> wq.Query:
+    """A copy of one query node that shares its children, which the callers replace:
+    Whoosh's ``copy()`` deep-copies the whole tree, and doing that at every node of a
+    parsed query was a tenth of a search's time."""
+    return copy.copy(q)
 
 
 def _inflected_phrases(q: wq.Query) -> wq.Query:
@@ -189,7 +198,7 @@ def _inflected_phrases(q: wq.Query) -> wq.Query:
             return steps[0]
         return wq.Sequence(steps, slop=q.slop, boost=q.boost)
     if isinstance(q, wq.compound.CompoundQuery) and not isinstance(q, wq.Sequence):
-        clone = q.copy()
+        clone = _clone(q)
         clone.subqueries = [_inflected_phrases(c) for c in q.subqueries]
         return clone
     if isinstance(q, wq.Not):
@@ -216,7 +225,7 @@ def _exclude_nots(q: wq.Query) -> wq.Query:
     children = [_exclude_nots(c) for c in q.subqueries]
     negatives = [c.query for c in children if isinstance(c, wq.Not)]
     positives = [c for c in children if not isinstance(c, wq.Not)]
-    clone = q.copy()
+    clone = _clone(q)
     if isinstance(q, wq.Or) and negatives and positives:
         clone.subqueries = positives
         kept = positives[0] if len(positives) == 1 else clone
@@ -308,7 +317,8 @@ def run_search(
     plain = _plain_words(parsed, text)
     near = _proximity(searcher.schema, text, query_lang) if PROXIMITY_BOOST and plain else []
     depth = max(page * limit, PROXIMITY_DEPTH) if near else page * limit
-    total, ranked = _search_top(searcher, parsed, depth, flt)
+    reads: scoring.Reads = {}
+    total, ranked = _search_top(searcher, parsed, depth, flt, reads)
     primary_total = total
     if primary_total == 0 and plain:
         fuzzy = fuzzy_query(text)
@@ -316,7 +326,7 @@ def run_search(
             parsed = fuzzy
             total, ranked = _search_top(searcher, parsed, page * limit, flt)
     elif near:
-        ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH]) + ranked[PROXIMITY_DEPTH:]
+        ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     out.total = total
     terms = query_terms(parsed, searcher)
     shown = ranked[(page - 1) * limit:page * limit]
@@ -334,8 +344,8 @@ def run_search(
     return out
 
 
-def _search_top(searcher: Searcher, q: wq.Query, depth: int,
-                flt: wq.Query | None) -> tuple[int, list[tuple[float, int]]]:
+def _search_top(searcher: Searcher, q: wq.Query, depth: int, flt: wq.Query | None,
+                reads: scoring.Reads | None = None) -> tuple[int, list[tuple[float, int]]]:
     """How many passages match, and the best ``depth`` as (score, docnum), best first.
 
     Block-quality skipping and matcher replacement stay off: Whoosh 2.7.4's skipping can
@@ -346,7 +356,7 @@ def _search_top(searcher: Searcher, q: wq.Query, depth: int,
     terms = scoring.summed_terms(q)
     if terms is not None:
         allow = set(searcher.docs_for_query(flt)) if flt is not None else None
-        found = scoring.top(searcher, terms, depth, allow)
+        found = scoring.top(searcher, terms, depth, allow, reads)
         if found is not None:
             return found
     top = collectors.TopCollector(depth, usequality=False, replace=0)
@@ -370,7 +380,7 @@ def _summed(q: wq.Query) -> wq.Query:
     """
     if type(q) is not wq.Or or len(q.subqueries) < 3:
         return q
-    summed = q.copy()
+    summed = _clone(q)
     summed.matcher_type = wq.Or.ARRAY_MATCHER
     return summed
 
@@ -404,13 +414,14 @@ def _alternatives(analyzer, text: str) -> list[list[str]]:
 
 
 def _rerank_by_proximity(searcher: Searcher, near: list[tuple[str, list[str], list[str], float]],
-                         ranked: list[tuple[float, int]]) -> list[tuple[float, int]]:
+                         ranked: list[tuple[float, int]],
+                         reads: scoring.Reads | None = None) -> list[tuple[float, int]]:
     """The hits, each near pair's two word scores added again (weighted) where the pair
     occurs close together, best first.
 
-    Each word's postings are read only in the blocks that hold the hits' passages:
-    Whoosh's own span queries walk every passage holding both words, which doubled the
-    query time.
+    Each word's positions come from the postings the ranking read (``reads``), or from
+    only the blocks that hold the hits' passages: Whoosh's own span queries walk every
+    passage holding both words, which doubled the query time.
     """
     docnums = sorted(docnum for _, docnum in ranked)
     bonus: dict[int, float] = {}
@@ -419,7 +430,7 @@ def _rerank_by_proximity(searcher: Searcher, near: list[tuple[str, list[str], li
     def occurrences(fieldname: str, texts: list[str]) -> dict[int, tuple[float, list[int]]]:
         key = (fieldname, tuple(texts))
         if key not in seen:
-            seen[key] = scoring.occurrences(searcher, fieldname, texts, docnums) or {}
+            seen[key] = scoring.occurrences(searcher, fieldname, texts, docnums, reads) or {}
         return seen[key]
 
     for fieldname, a_texts, b_texts, weight in near:
@@ -574,10 +585,10 @@ def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, in
     if len(words) <= size:
         return 0, len(text)
     best, best_count = 0, -1
-    starts = [s for s, _ in spans]
+    starts = sorted(s for s, _ in spans)
     for i in range(0, len(words) - size + 1):
         lo, hi = words[i][0], words[i + size - 1][1]
-        count = sum(1 for s in starts if lo <= s < hi)
+        count = bisect_left(starts, hi) - bisect_left(starts, lo)
         if count > best_count:
             best, best_count = i, count
         if count and starts and lo > starts[-1]:
