@@ -167,6 +167,10 @@ class Codec(W3Codec):
 
 #: Posting blocks of at most this many postings are stored uncompressed.
 SMALL_BLOCK = 4
+#: Postings per block (Whoosh's default is 128). A ranking reads a common word's
+#: postings whole, and each block costs a header, a decompression and an unpickling:
+#: with 128 that per-block work was most of the slowest queries' time at 100k passages.
+BLOCK_POSTINGS = 1024
 
 
 class CompactPostingsWriter(W3PostingsWriter):
@@ -495,7 +499,7 @@ def index_writer(index, limitmb: int) -> SegmentWriter:
     zlib level 1 instead of 3: most posting blocks are a few dozen bytes, so level 3
     saved under 2 % of the index (10k passages) and cost a quarter of the commit.
     """
-    writer = SegmentWriter(index, limitmb=limitmb, codec=Codec(compression=1))
+    writer = SegmentWriter(index, limitmb=limitmb, codec=Codec(blocklimit=BLOCK_POSTINGS, compression=1))
     writer.pool = BatchedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     return writer
 
