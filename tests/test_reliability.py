@@ -436,7 +436,7 @@ def _wait_for(predicate, timeout: float, step: float = 0.005) -> bool:
 
 
 def test_two_concurrent_ingests_and_searches_only_the_documented_wait(tmp_path):
-    BIG = 600  # enough that the first ingest still holds the lock when the impatient one gives up
+    BIG = 999  # enough that the first ingest still holds the lock when the impatient one gives up
     index = tmp_path / "index"
     small, big = tmp_path / "small", tmp_path / "big"
     make_corpus(small, 5)
