@@ -3,12 +3,14 @@ back exactly what was written."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.analysis import SimpleAnalyzer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.structfile import StructFile
 from whoosh.qparser import QueryParser
 
 from smartclean_kb import KnowledgeBase, analysis
@@ -157,3 +159,21 @@ def test_manifest_is_read_only_when_needed(tmp_path: Path) -> None:
         with pytest.raises(IndexVersionError, match="manifest") as caught:
             kb.stats()
         assert "--rebuild" in caught.value.hint
+
+
+def test_stored_blocks_with_gaps_at_block_edges() -> None:
+    """Documents with no stored value, between blocks and at the end, read back empty and
+    leave every other document's value where it was."""
+    column = index_module.StoredBlocksColumn(blocksize=8)
+    values = {0: b"aaaaaaaaa", 3: b"bb", 4: b"cccccccccc", 7: b"", 8: b"dddddddd", 9: b"e" * 20}
+    buffer = io.BytesIO()
+    writer = column.writer(StructFile(buffer))
+    for docnum, value in values.items():
+        writer.add(docnum, value)
+    writer.finish(12)
+    data = buffer.getvalue()
+    reader = column.reader(StructFile(io.BytesIO(data)), 0, len(data), 12)
+    expected = [values.get(n, b"") for n in range(12)]
+    assert [reader[n] for n in range(12)] == expected
+    assert list(reader) == expected
+    assert reader[12] == b"" and reader[-1] == b""

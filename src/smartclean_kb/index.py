@@ -366,8 +366,7 @@ class StoredBlocksWriter(ColumnWriter):
 
     def add(self, docnum: int, value: bytes) -> None:
         self._pad(docnum)
-        if not self._pending:
-            self._starts.append(docnum)
+        self._open_block()
         self._pending.append(value)
         self._pending_bytes += len(value)
         self._lengths.append(len(value))
@@ -388,12 +387,16 @@ class StoredBlocksWriter(ColumnWriter):
         """Documents without a value get an empty one, so lengths are indexed by number."""
         missing = docnum - len(self._lengths)
         if missing > 0:
-            if not self._pending:
-                self._starts.append(len(self._lengths))
+            self._open_block()
             self._lengths.extend([0] * missing)
 
+    def _open_block(self) -> None:
+        """Start a block at the next document unless one is open (more starts than ends)."""
+        if len(self._starts) == len(self._ends):
+            self._starts.append(len(self._lengths))
+
     def _flush(self) -> None:
-        if not self._starts or len(self._ends) == len(self._starts):
+        if len(self._starts) == len(self._ends):
             return
         block = zlib.compress(b"".join(self._pending), self._level)
         self._dbfile.write(block)
