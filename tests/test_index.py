@@ -29,6 +29,8 @@ def _documents() -> list[tuple[str, str]]:
         words += ["tuuli"] * (n % 4)
         if n % 700 == 7:
             words.append("harvinainen")
+        if n == 5:
+            words += ["ainutkertainen", "tuuli"]
         if n % 50 == 0 and n < 400:
             words += ["täyte"] * (300 + n * 200) + ["kaukana", "tuuli"]
         docs.append((f"d{n}", " ".join(words)))
@@ -69,8 +71,13 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
     assert len({w for _, w, _ in ours[b"tuuli"]}) > 2, "varying weights are covered"
     assert len(ours[b"harvinainen"]) == 4, "a small block (stored uncompressed) is covered"
     assert len(ours[b"tuuli"]) > 2 * index_module.BLOCK_POSTINGS, "several blocks are covered"
+    assert len(ours[b"ainutkertainen"]) == 1
+    with compact.reader() as reader:
+        assert reader.term_info("body", b"ainutkertainen").is_inlined(), "a term seen once is in its term info"
+        assert not reader.term_info("body", b"harvinainen").is_inlined()
 
-    for text in ("tuuli", '"kaukana tuuli"', "vesi jäte", "harvinainen"):
+    for text in ("tuuli", '"kaukana tuuli"', "vesi jäte", "harvinainen", "ainutkertainen",
+                 '"ainutkertainen tuuli"'):
         results = []
         for ix in (compact, stock):
             with ix.searcher() as searcher:

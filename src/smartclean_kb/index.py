@@ -36,11 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader, W3PerDocWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import (W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PerDocWriter,
+                                  W3PostingsWriter, W3TermInfo, W3TermsReader)
 from whoosh.columns import Column, ColumnReader, ColumnWriter, PickleColumn
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Positions
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from . import analysis
@@ -146,6 +149,14 @@ class Codec(W3Codec):
     def per_document_writer(self, storage, segment):
         return PerDocWriter(self, storage, segment)
 
+    def field_writer(self, storage, segment):
+        return FieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        tiname = segment.make_filename(self.TERMS_EXT)
+        return TermsReader(self, storage.open_file(tiname), storage.file_length(tiname),
+                           segment.open_file(storage, self.POSTS_EXT))
+
     def per_document_reader(self, storage, segment):
         return PerDocReader(storage, segment)
 
@@ -186,6 +197,15 @@ class CompactPostingsWriter(W3PostingsWriter):
     a query on common words at 100k passages).
     """
 
+    def finish_postings(self):
+        terminfo = self._terminfo
+        if isinstance(terminfo, TermInfo) and not self.written() and len(self._ids) == 1:
+            terminfo.add_block(self)
+            terminfo.set_single(self._values[0] if self._values else None)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
     def _write_block(self, last=False):
         if len(self._ids) > SMALL_BLOCK or not self._compression:
             super()._write_block(last)
@@ -215,6 +235,75 @@ class CompactPostingsWriter(W3PostingsWriter):
         values = self._values
         lengths = _pack_uints([len(v) for v in values])
         return (lengths + b"".join(values)).decode("latin-1")
+
+
+class TermInfo(W3TermInfo):
+    """Whoosh's term info, holding a term's one posting itself when it has only one.
+
+    Whoosh 2.7.4 never inlines postings (it calls a method that does not exist), so a
+    word seen once, most of the vocabulary, cost a posting block with its header in the
+    postings file besides its term info. Its document number, weight and length are in
+    the term info's statistics already; only the value (the positions) is added here.
+    Flags 2 (a value follows) and 3 (no value: None, which Whoosh's merge accepts where
+    its own inlined postings gave a str) mark this form; Whoosh's own are 0 and 1.
+    """
+
+    def set_single(self, value: bytes | None) -> None:
+        self._inlined = ((self._minid,), (self._weight,), (value,))
+
+    def to_bytes(self) -> bytes:
+        if not self.is_inlined():
+            return super().to_bytes()
+        value = self._inlined[2][0]
+        head = self._struct.pack(
+            3 if value is None else 2, self._weight, self._df,
+            0 if self._minlength is None else length_to_byte(self._minlength),
+            length_to_byte(self._maxlength), self._maxweight, self._minid, self._maxid,
+        )
+        return head + (value or b"")
+
+    @classmethod
+    def from_bytes(cls, s: bytes) -> "TermInfo":
+        flags = s[0]
+        if flags < 2:
+            return super().from_bytes(s)
+        st = cls._struct
+        _, weight, df, minlength, maxlength, maxweight, minid, maxid = st.unpack(s[:st.size])
+        terminfo = cls()
+        terminfo._weight, terminfo._df, terminfo._maxweight = weight, df, maxweight
+        terminfo._minlength, terminfo._maxlength = byte_to_length(minlength), byte_to_length(maxlength)
+        terminfo._minid, terminfo._maxid = minid, maxid
+        terminfo._inlined = ((minid,), (weight,), (s[st.size:] if flags == 2 else None,))
+        return terminfo
+
+
+class FieldWriter(W3FieldWriter):
+    """Whoosh's term writer, with ``TermInfo`` for the terms' statistics."""
+
+    def start_term(self, btext):
+        if self._postwriter is None:
+            raise Exception("Called start_term before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, TermInfo())
+
+
+class TermsReader(W3TermsReader):
+    """Whoosh's term reader, reading ``TermInfo``."""
+
+    def items(self):
+        keydecoder = self._keydecoder
+        return ((keydecoder(key), TermInfo.from_bytes(value)) for key, value in self._tindex.items())
+
+    def items_from(self, fieldname, prefix):
+        keydecoder = self._keydecoder
+        return ((keydecoder(key), TermInfo.from_bytes(value))
+                for key, value in self._tindex.items_from(self._keycoder(fieldname, prefix)))
+
+    def term_info(self, fieldname, tbytes):
+        try:
+            return TermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
+        except KeyError:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
 
 
 class CompactLeafMatcher(W3LeafMatcher):
@@ -502,7 +591,8 @@ def index_writer(index, limitmb: int) -> SegmentWriter:
     zlib level 1 instead of 3: most posting blocks are a few dozen bytes, so level 3
     saved under 2 % of the index (10k passages) and cost a quarter of the commit.
     """
-    writer = SegmentWriter(index, limitmb=limitmb, codec=Codec(blocklimit=BLOCK_POSTINGS, compression=1))
+    writer = SegmentWriter(index, limitmb=limitmb,
+                           codec=Codec(blocklimit=BLOCK_POSTINGS, compression=1, inlinelimit=2))
     writer.pool = BatchedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     return writer
 
