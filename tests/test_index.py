@@ -31,6 +31,8 @@ def _documents() -> list[tuple[str, str]]:
             words.append("harvinainen")
         if n == 5:
             words += ["ainutkertainen", "tuuli"]
+        if n < index_module.BLOCK_POSTINGS + 2:
+            words.append("kirjo")  # a full block and a tail of two
         if n % 50 == 0 and n < 400:
             words += ["täyte"] * (300 + n * 200) + ["kaukana", "tuuli"]
         docs.append((f"d{n}", " ".join(words)))
@@ -69,15 +71,17 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
     far = [p for _, _, positions in ours[b"tuuli"] for p in positions]
     assert max(far) > 70_000, "positions past two bytes are covered"
     assert len({w for _, w, _ in ours[b"tuuli"]}) > 2, "varying weights are covered"
-    assert len(ours[b"harvinainen"]) == 4, "a small block (stored uncompressed) is covered"
     assert len(ours[b"tuuli"]) > 2 * index_module.BLOCK_POSTINGS, "several blocks are covered"
-    assert len(ours[b"ainutkertainen"]) == 1
+    assert len(ours[b"kirjo"]) == index_module.BLOCK_POSTINGS + 2, "a small block (stored uncompressed) is covered"
+    assert len(ours[b"ainutkertainen"]) == 1 and len(ours[b"harvinainen"]) == 4
+    assert len(ours[b"kaukana"]) == index_module.INLINE_POSTINGS
     with compact.reader() as reader:
-        assert reader.term_info("body", b"ainutkertainen").is_inlined(), "a term seen once is in its term info"
-        assert not reader.term_info("body", b"harvinainen").is_inlined()
+        for rare in (b"ainutkertainen", b"harvinainen", b"kaukana"):
+            assert reader.term_info("body", rare).is_inlined(), "a rare term's postings are in its term info"
+        assert not reader.term_info("body", b"kirjo").is_inlined()
 
     for text in ("tuuli", '"kaukana tuuli"', "vesi jäte", "harvinainen", "ainutkertainen",
-                 '"ainutkertainen tuuli"'):
+                 '"ainutkertainen tuuli"', "kirjo kaukana"):
         results = []
         for ix in (compact, stock):
             with ix.searcher() as searcher:

@@ -199,9 +199,10 @@ class CompactPostingsWriter(W3PostingsWriter):
 
     def finish_postings(self):
         terminfo = self._terminfo
-        if isinstance(terminfo, TermInfo) and not self.written() and len(self._ids) == 1:
+        fits = len(self._ids) <= INLINE_POSTINGS and len(self._values) in (0, len(self._ids))
+        if isinstance(terminfo, TermInfo) and not self.written() and fits:
             terminfo.add_block(self)
-            terminfo.set_single(self._values[0] if self._values else None)
+            terminfo.set_postings(self._ids, self._weights, self._values)
             self._terminfo = None
             return terminfo
         return super().finish_postings()
@@ -237,30 +238,44 @@ class CompactPostingsWriter(W3PostingsWriter):
         return (lengths + b"".join(values)).decode("latin-1")
 
 
-class TermInfo(W3TermInfo):
-    """Whoosh's term info, holding a term's one posting itself when it has only one.
+#: Terms with at most this many postings keep them in their term info (see ``TermInfo``).
+INLINE_POSTINGS = 8
 
-    Whoosh 2.7.4 never inlines postings (it calls a method that does not exist), so a
-    word seen once, most of the vocabulary, cost a posting block with its header in the
-    postings file besides its term info. Its document number, weight and length are in
-    the term info's statistics already; only the value (the positions) is added here.
-    Flags 2 (a value follows) and 3 (no value: None, which Whoosh's merge accepts where
-    its own inlined postings gave a str) mark this form; Whoosh's own are 0 and 1.
+
+class TermInfo(W3TermInfo):
+    """Whoosh's term info, holding a rare term's postings itself.
+
+    Whoosh 2.7.4 never inlines postings (it calls a method that does not exist), so
+    each rare word, most of the vocabulary, cost a posting block in the postings file
+    (a header and a pickled tuple, about 60 bytes) besides its term info. Up to
+    ``INLINE_POSTINGS`` postings follow Whoosh's statistics here instead: for one, only
+    its value (its document number, weight and length are in the statistics); for
+    more, the document numbers' gaps and the float32 weights as packed arrays, then
+    the values behind their packed lengths. Flags 2 (values follow) and 3 (no values:
+    None, which Whoosh's merge accepts where its own inlined postings gave a str) mark
+    this form; Whoosh's own are 0 and 1.
     """
 
-    def set_single(self, value: bytes | None) -> None:
-        self._inlined = ((self._minid,), (self._weight,), (value,))
+    def set_postings(self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]) -> None:
+        self._inlined = (tuple(ids), tuple(weights), tuple(values) if values else (None,) * len(ids))
 
     def to_bytes(self) -> bytes:
         if not self.is_inlined():
             return super().to_bytes()
-        value = self._inlined[2][0]
+        ids, weights, values = self._inlined
+        has_values = values[0] is not None
         head = self._struct.pack(
-            3 if value is None else 2, self._weight, self._df,
+            2 if has_values else 3, self._weight, self._df,
             0 if self._minlength is None else length_to_byte(self._minlength),
             length_to_byte(self._maxlength), self._maxweight, self._minid, self._maxid,
         )
-        return head + (value or b"")
+        if len(ids) == 1:
+            return head + (values[0] if has_values else b"")
+        body = [_pack_uints([ids[0], *(b - a for a, b in zip(ids, ids[1:]))]),
+                _little_endian(array("f", weights)).tobytes()]
+        if has_values:
+            body += [_pack_uints([len(v) for v in values]), *values]
+        return head + b"".join(body)
 
     @classmethod
     def from_bytes(cls, s: bytes) -> "TermInfo":
@@ -273,7 +288,19 @@ class TermInfo(W3TermInfo):
         terminfo._weight, terminfo._df, terminfo._maxweight = weight, df, maxweight
         terminfo._minlength, terminfo._maxlength = byte_to_length(minlength), byte_to_length(maxlength)
         terminfo._minid, terminfo._maxid = minid, maxid
-        terminfo._inlined = ((minid,), (weight,), (s[st.size:] if flags == 2 else None,))
+        body = s[st.size:]
+        if df == 1:
+            terminfo._inlined = ((minid,), (weight,), (body if flags == 2 else None,))
+            return terminfo
+        end = 1 + df * array(chr(body[0])).itemsize
+        ids = tuple(accumulate(_unpack_uints(body[:end])))
+        weights = tuple(_little_endian(array("f", body[end:end + 4 * df])))
+        values: tuple = (None,) * df
+        if flags == 2:
+            packed = body[end + 4 * df:]
+            ends = _value_ends(packed, df)
+            values = tuple(packed[a:b] for a, b in zip(ends, ends[1:]))
+        terminfo._inlined = (ids, weights, values)
         return terminfo
 
 
