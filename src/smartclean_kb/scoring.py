@@ -177,14 +177,18 @@ class TermPostings:
     def postings_for(self, docnums: Sequence[int]) -> Iterator[tuple[int, float, bytes]]:
         """(document number, weight, value) for those of the sorted ``docnums`` that have this term."""
         ids = self.ids
-        for i, docnum in zip(np.searchsorted(ids, docnums).tolist(), docnums):
-            if i < len(ids) and ids[i] == docnum:
-                block = bisect_right(self._starts, i) - 1
-                values = self._values[block]
-                if isinstance(values, str):
-                    end = self._starts[block + 1] if block + 1 < len(self._starts) else len(ids)
-                    values = self._values[block] = PackedValues(values, end - self._starts[block])
-                yield docnum, float(self.weights[i]), values[i - self._starts[block]]
+        if not len(ids):
+            return
+        wanted = np.asarray(docnums, dtype=np.intp)
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        held = ids[at] == wanted
+        for i, docnum, weight in zip(at[held].tolist(), wanted[held].tolist(), self.weights[at[held]].tolist()):
+            block = bisect_right(self._starts, i) - 1
+            values = self._values[block]
+            if isinstance(values, str):
+                end = self._starts[block + 1] if block + 1 < len(self._starts) else len(ids)
+                values = self._values[block] = PackedValues(values, end - self._starts[block])
+            yield docnum, weight, values[i - self._starts[block]]
 
 
 def _read(reads: Reads, reader, fieldname: str, term: bytes) -> TermPostings:
