@@ -84,12 +84,10 @@ class CompactPositions(Positions):
     """
 
     def encode(self, poslist: list[int]) -> bytes:
-        if len(poslist) == 1:
-            return _pack_uints(poslist)
-        return _pack_uints([poslist[0], *(b - a for a, b in zip(poslist, poslist[1:]))])
+        return _pack_gaps(poslist)
 
     def decode_positions(self, value: bytes) -> list[int]:
-        return list(accumulate(_unpack_uints(value)))
+        return _unpack_gaps(value)
 
     def decode_frequency(self, value: bytes) -> int:
         return (len(value) - 1) // array(chr(value[0])).itemsize
@@ -108,6 +106,33 @@ def _unpack_uints(packed: bytes) -> array:
     numbers = array(chr(packed[0]))
     numbers.frombytes(packed[1:])
     return _little_endian(numbers)
+
+
+def _pack_gaps(numbers: Sequence[int]) -> bytes:
+    """Ascending numbers (positions, document numbers) as the packed gaps between them."""
+    if len(numbers) == 1:
+        return _pack_uints([numbers[0]])
+    return _pack_uints([numbers[0], *(b - a for a, b in zip(numbers, numbers[1:]))])
+
+
+def _unpack_gaps(packed: bytes) -> list[int]:
+    return list(accumulate(_unpack_uints(packed)))
+
+
+def _pack_values(values: Sequence[bytes]) -> bytes:
+    """Byte strings behind their packed lengths."""
+    return _pack_uints([len(v) for v in values]) + b"".join(values)
+
+
+def _unpack_values(packed: bytes, count: int) -> tuple[bytes, ...]:
+    ends = _value_ends(packed, count)
+    return tuple(packed[a:b] for a, b in zip(ends, ends[1:]))
+
+
+def _value_ends(packed: bytes, count: int) -> list[int]:
+    """Where each of ``_pack_values``'s ``count`` values starts, and where the last one ends."""
+    start = 1 + count * array(chr(packed[0])).itemsize
+    return list(accumulate(_unpack_uints(packed[:start]), initial=start))
 
 
 def _little_endian(numbers: array) -> array:
@@ -220,8 +245,7 @@ class CompactPostingsWriter(W3PostingsWriter):
     def _mini_ids(self):
         if self._byteids:
             return super()._mini_ids()
-        ids = self._ids
-        return _pack_uints([ids[0], *(b - a for a, b in zip(ids, ids[1:]))]).decode("latin-1")
+        return _pack_gaps(self._ids).decode("latin-1")
 
     def _mini_weights(self):
         weights = super()._mini_weights()
@@ -233,9 +257,7 @@ class CompactPostingsWriter(W3PostingsWriter):
         fixedsize = self._format.fixed_value_size()
         if fixedsize is not None and fixedsize >= 0:
             return super()._mini_values()
-        values = self._values
-        lengths = _pack_uints([len(v) for v in values])
-        return (lengths + b"".join(values)).decode("latin-1")
+        return _pack_values(self._values).decode("latin-1")
 
 
 #: Terms with at most this many postings keep them in their term info (see ``TermInfo``).
@@ -271,11 +293,8 @@ class TermInfo(W3TermInfo):
         )
         if len(ids) == 1:
             return head + (values[0] if has_values else b"")
-        body = [_pack_uints([ids[0], *(b - a for a, b in zip(ids, ids[1:]))]),
-                _little_endian(array("f", weights)).tobytes()]
-        if has_values:
-            body += [_pack_uints([len(v) for v in values]), *values]
-        return head + b"".join(body)
+        body = _pack_gaps(ids) + _little_endian(array("f", weights)).tobytes()
+        return head + body + (_pack_values(values) if has_values else b"")
 
     @classmethod
     def from_bytes(cls, s: bytes) -> "TermInfo":
@@ -293,13 +312,9 @@ class TermInfo(W3TermInfo):
             terminfo._inlined = ((minid,), (weight,), (body if flags == 2 else None,))
             return terminfo
         end = 1 + df * array(chr(body[0])).itemsize
-        ids = tuple(accumulate(_unpack_uints(body[:end])))
+        ids = tuple(_unpack_gaps(body[:end]))
         weights = tuple(_little_endian(array("f", body[end:end + 4 * df])))
-        values: tuple = (None,) * df
-        if flags == 2:
-            packed = body[end + 4 * df:]
-            ends = _value_ends(packed, df)
-            values = tuple(packed[a:b] for a, b in zip(ends, ends[1:]))
+        values = _unpack_values(body[end + 4 * df:], df) if flags == 2 else (None,) * df
         terminfo._inlined = (ids, weights, values)
         return terminfo
 
@@ -396,7 +411,7 @@ class CompactLeafMatcher(W3LeafMatcher):
             self._read_data()
         packed = self._data[0]
         if isinstance(packed, str):
-            self._ids = list(accumulate(_unpack_uints(packed.encode("latin-1"))))
+            self._ids = _unpack_gaps(packed.encode("latin-1"))
         else:
             super()._read_ids()
 
@@ -416,9 +431,7 @@ class CompactLeafMatcher(W3LeafMatcher):
         if not isinstance(packed, str):
             super()._read_values()
             return
-        data = packed.encode("latin-1")
-        ends = _value_ends(data, self._blocklength)
-        self._values = tuple(data[a:b] for a, b in zip(ends, ends[1:]))
+        self._values = _unpack_values(packed.encode("latin-1"), self._blocklength)
 
 
 class PackedValues:
@@ -436,12 +449,6 @@ class PackedValues:
 
     def __len__(self) -> int:
         return len(self._ends) - 1
-
-
-def _value_ends(packed: bytes, count: int) -> list[int]:
-    """Where each of a packed block's ``count`` values starts, and where the last one ends."""
-    start = 1 + count * array(chr(packed[0])).itemsize
-    return list(accumulate(_unpack_uints(packed[:start]), initial=start))
 
 
 class StoredBlocksColumn(Column):
@@ -932,8 +939,13 @@ def _read_json(path: Path) -> Any:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    _write_whole(path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one rename, so a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
@@ -946,9 +958,7 @@ def _read_manifest(path: Path) -> Any:
 
 def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
     data = json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(gzip.compress(data, compresslevel=6, mtime=0))
-    os.replace(tmp, path)
+    _write_whole(path, gzip.compress(data, compresslevel=6, mtime=0))
 
 
 def _fsync_file(path: Path) -> None:
