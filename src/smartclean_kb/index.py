@@ -26,7 +26,7 @@ import sys
 import time
 import zlib
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -369,42 +369,6 @@ class CompactLeafMatcher(W3LeafMatcher):
                 values = self._values[self._i:]
             yield self._ids[self._i:], self._weights[self._i:], values
             self._next_block()
-
-    def postings_for(self, docnums: Sequence[int]) -> Iterator[tuple[int, float, bytes]]:
-        """(document number, weight, value) for those of the sorted ``docnums`` that have
-        this term; a block whose id range holds none of them is skipped unread, and of a
-        block read only the wanted values are cut out."""
-        floor = 0
-        while self.is_active():
-            first = bisect_left(docnums, floor)
-            if first == len(docnums):
-                return
-            if docnums[first] <= self._maxid:
-                if self._ids is None:
-                    self._read_ids()
-                ids = self._ids
-                wanted = set(docnums[first:bisect_right(docnums, self._maxid)])
-                hits = [i for i in range(self._i, len(ids)) if ids[i] in wanted]
-                if hits:
-                    if self._weights is None:
-                        self._read_weights()
-                    values = self._values_at(hits)
-                    for i, value in zip(hits, values):
-                        yield ids[i], self._weights[i], value
-            floor = self._maxid + 1
-            self._next_block()
-
-    def _values_at(self, indexes: list[int]) -> list[bytes]:
-        """The values of the block's postings at ``indexes``, without splitting the rest."""
-        if self._data is None:
-            self._read_data()
-        packed = self._data[2]
-        if not isinstance(packed, str):
-            if self._values is None:
-                self._read_values()
-            return [self._values[i] for i in indexes]
-        values = PackedValues(packed, self._blocklength)
-        return [values[i] for i in indexes]
 
     def _read_ids(self):
         if self._data is None:

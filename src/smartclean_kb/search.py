@@ -335,7 +335,7 @@ def run_search(
     for rank, (score, stored) in enumerate(hits, start=(page - 1) * limit + 1):
         out.append(make_hit(rank, score, stored, terms, searcher.schema))
     if facets:
-        out.facets = facet_counts(searcher, parsed, lang, doc_type, year)
+        out.facets = facet_counts(searcher, parsed, lang, doc_type, year, reads)
     if primary_total < SUGGEST_BELOW:
         out.suggestion = suggest(searcher, text)
     if explain:
@@ -419,9 +419,9 @@ def _rerank_by_proximity(searcher: Searcher, near: list[tuple[str, list[str], li
     """The hits, each near pair's two word scores added again (weighted) where the pair
     occurs close together, best first.
 
-    Each word's positions come from the postings the ranking read (``reads``), or from
-    only the blocks that hold the hits' passages: Whoosh's own span queries walk every
-    passage holding both words, which doubled the query time.
+    Each word's positions come from the postings the ranking read (``reads``) and are
+    decoded only for the hits: Whoosh's own span queries walk every passage holding
+    both words, which doubled the query time.
     """
     docnums = sorted(docnum for _, docnum in ranked)
     bonus: dict[int, float] = {}
@@ -598,25 +598,28 @@ def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, in
     return words[first][0], words[last][1]
 
 
-def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year) -> dict[str, dict[str, int]]:
-    """Counts per language, type and year; each facet ignores its own filter (so it can widen)."""
+def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year,
+                 reads: scoring.Reads | None = None) -> dict[str, dict[str, int]]:
+    """Counts per language, type and year; each facet ignores its own filter (so it can widen).
+    ``reads`` are the postings the ranking read, which need not be read again."""
     chosen = {"lang": lang, "doc_type": doc_type, "year": str(year) if year else None}
     terms = scoring.summed_terms(parsed)
     if terms is not None:
-        docnums = scoring.matching(searcher, terms)
+        docnums = scoring.matching(searcher, terms, reads)
     else:
         hits = searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None)
         docnums = np.fromiter(hits.docs(), dtype=np.intp)
-    codes = {name: column[docnums] for name, (column, _) in _facet_codes(searcher).items()}
+    columns = _facet_codes(searcher)
+    codes = {name: column[docnums] for name, (column, _) in columns.items()}
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS:
         keep = np.ones(len(docnums), dtype=bool)
         for other in FACETS:
             if other != name and chosen[other]:
-                values = _facet_codes(searcher)[other][1]
+                values = columns[other][1]
                 wanted = values.index(chosen[other]) if chosen[other] in values else -1
                 keep &= codes[other] == wanted
-        values = _facet_codes(searcher)[name][1]
+        values = columns[name][1]
         tally = np.bincount(codes[name][keep], minlength=len(values)).tolist()
         bucket = {values[code]: n for code, n in enumerate(tally) if n and values[code]}
         counts[name] = dict(sorted(bucket.items(), key=lambda kv: (-kv[1], kv[0])))
