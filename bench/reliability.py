@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from smartclean_kb import KnowledgeBase  # noqa: E402
 from smartclean_kb.errors import KBError  # noqa: E402
-from smartclean_kb.index import MANIFEST  # noqa: E402
+from smartclean_kb.index import MANIFEST, META  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "bench" / "results" / "reliability.json"
@@ -182,7 +182,7 @@ def phase(index: Path, base: str, base_toc: int, rebuild: bool) -> str:
     if not gens:
         return "before-new-generation"
     names = {p.name for p in gens[-1].iterdir()}
-    if MANIFEST in names or "meta.json" in names:
+    if MANIFEST in names or META in names:
         return "publishing"
     # A fresh index (--rebuild) starts with TOC 0; an update's commit writes base + 1.
     if toc_number(gens[-1]) > (0 if rebuild else base_toc):
