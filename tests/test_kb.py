@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 from smartclean_kb import IndexMissingError, IndexVersionError, KnowledgeBase, QueryError
+from smartclean_kb.kb import PARALLEL_MIN_FILES
 
 
 def titles(hits):
@@ -243,3 +245,25 @@ def test_a_question_mark_is_punctuation_not_a_wildcard(fixture_kb):
     assert hits and hits[0].title == "Kierrätyskeskus Vantaalla"
     assert "<mark>" in hits[0].highlight
     assert fixture_kb.search("kierrätyskeskuksen?")[0].title == "Kierrätyskeskus Vantaalla"
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def test_workers_writing_segments_of_their_own_give_the_one_process_index(tmp_path):
+    """With two workers each file's passages go to one worker's own segment; the search
+    results (ids, scores, highlights, filters, close spellings) are those of one process."""
+    one = KnowledgeBase(tmp_path / "one", jobs=1)
+    two = KnowledgeBase(tmp_path / "two", jobs=2)
+    report_one, report_two = one.ingest([CORPUS]), two.ingest([CORPUS])
+    assert report_two.added == report_one.added and len(report_one.added) >= PARALLEL_MIN_FILES
+    assert (report_two.documents, report_two.passages) == (report_one.documents, report_one.passages)
+    assert len(list(two._open().reader().leaf_readers())) == 2
+    assert not [p.name for p in two.store.current().path.iterdir() if p.is_dir()]  # no temporary folders
+    for query, filters in [("jätehuolto", {}), ("avfall", {"lang": "sv"}), ("energia", {"doc_type": "report"}),
+                           ("kaupunkipyöriän", {}), ("Vantaa OR Vanda", {}), ('"sähköbussit"', {}),
+                           ("energia*", {}), ("Vantaa NOT kierrätyskeskus", {"year": 2016})]:
+        a = [(h.passage_id, h.score, h.highlight) for h in one.search(query, limit=30, **filters)]
+        b = [(h.passage_id, h.score, h.highlight) for h in two.search(query, limit=30, **filters)]
+        assert a and a == b, query
+    assert two.stats()["passages"] == one.stats()["passages"]

@@ -270,6 +270,35 @@ def test_a_full_disk_fails_with_a_sentence_and_leftovers_do_not_pile_up(corpus, 
     assert sources(kb, word(0, "uusi")) == [str(paths[0])]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on forked workers inheriting the patch")
+def test_a_full_disk_in_a_worker_fails_the_ingest_and_keeps_the_index(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from smartclean_kb import kb as kb_module
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    paths = make_corpus(docs, 2 * kb_module.PARALLEL_MIN_FILES)
+    kb = KnowledgeBase(index, jobs=2)
+    kb.ingest([docs])
+    live = (index / "CURRENT").read_text().strip()
+    for i, path in enumerate(paths):
+        path.write_text(text_for(i, salt="uusi"), encoding="utf-8")
+
+    def disk_full(writer):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kb_module, "finish_segment", disk_full)  # in the workers, which fork
+    with pytest.raises(KBError) as err:
+        kb.ingest([docs])
+    assert "no space left on device" in err.value.message and "unchanged" in err.value.hint
+    assert not multiprocessing.active_children()
+    assert (index / "CURRENT").read_text().strip() == live
+    assert sources(kb, word(0)) == [str(paths[0])] and sources(kb, word(0, "uusi")) == []
+    monkeypatch.undo()
+    assert len(kb.ingest([docs]).updated) == len(paths)
+    assert sources(kb, word(0, "uusi")) == [str(paths[0])]
+
+
 def test_old_generations_are_collected_and_the_previous_one_is_kept(corpus):
     docs, index, paths = corpus
     kb = KnowledgeBase(index)

@@ -106,8 +106,8 @@ class _Progress:
               help=f"Seconds to wait for another ingest (default {config.DEFAULT_LOCK_TIMEOUT:g}, "
                    f"or ${config.LOCK_TIMEOUT_ENV}).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Processes for the ingest, the index writer included: N-1 workers extract, "
-                   "detect and analyse (default: up to 2).")
+              help="Worker processes, each running the whole pipeline into an index segment "
+                   "of its own (default: up to 2; 1 works in this process).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @json_option
 def ingest(paths: tuple[str, ...], index: str | None, rebuild: bool, no_delete: bool,

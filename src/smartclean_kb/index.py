@@ -583,16 +583,53 @@ class BatchedPostingPool(PostingPool):
             self._remove_run(path)
 
 
-def index_writer(index, limitmb: int) -> SegmentWriter:
+def index_writer(index, limitmb: int, *, lock: bool = True) -> SegmentWriter:
     """A Whoosh writer with the project's codec and posting pool.
 
     zlib level 1 instead of 3: most posting blocks are a few dozen bytes, so level 3
     saved under 2 % of the index (10k passages) and cost a quarter of the commit.
+    ``lock=False`` is for a worker writing a segment of its own while the ingest that
+    started it holds the lock (see :func:`finish_segment`). Each writer spills its runs
+    into a temporary folder of its own: Whoosh names them all ``MAIN.tmp``, and the
+    first writer to finish would empty the folder under the others.
     """
-    writer = SegmentWriter(index, limitmb=limitmb,
+    writer = SegmentWriter(index, limitmb=limitmb, _lk=lock,
                            codec=Codec(blocklimit=BLOCK_POSTINGS, compression=1, inlinelimit=2))
+    shared = writer._tempstorage
+    writer._tempstorage = index.storage.temp_storage(f"{index.indexname}.{writer.newsegment.segid}.tmp")
+    try:
+        os.rmdir(shared.folder)
+    except OSError:
+        pass  # another writer's Whoosh made it again; whoever finishes last removes it
     writer.pool = BatchedPostingPool(writer._tempstorage, writer.newsegment, limitmb=limitmb)
     return writer
+
+
+def finish_segment(writer: SegmentWriter):
+    """Write out a worker's segment without touching the table of contents.
+
+    The ingest adds the returned segment (None when nothing was added) to its own
+    commit with :func:`commit_with`, as Whoosh's multiprocessing writer does.
+    """
+    segment = writer._finalize_segment() if writer._added else None
+    if segment is None:
+        writer._close_segment()
+    writer._finish()
+    return segment
+
+
+def commit_with(writer: SegmentWriter, segments: Sequence[Any]) -> None:
+    """Commit ``writer`` with the workers' ``segments`` after its own, in that order."""
+    writer._check_state()
+    final = writer._merge_segments(None, None, None)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final + list(segments))
+    writer._finish()
+    for leftover in Path(writer.storage.folder).glob(f"{writer.indexname}*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)  # of a worker that died
 
 
 @lru_cache(maxsize=1)

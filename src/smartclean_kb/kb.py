@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
+import multiprocessing
+import multiprocessing.connection
 import os
 import stat
 import threading
@@ -24,8 +27,8 @@ from . import analysis, config
 from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError, NotFoundError
 from .extract import extract_bytes, extractor_for
 from .extract.dates import year_of
-from .index import (Analysed, Generation, IndexStore, analyse_fields, expected_meta, index_writer,
-                    open_for_writing)
+from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
+                    finish_segment, index_writer, open_for_writing)
 from .language import detect_passages, document_languages
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
@@ -34,11 +37,15 @@ from .search import SearchResults, highlight, run_search, query_terms, parse, cl
 #: Called as progress(done, total, path) while files are processed.
 Progress = Callable[[int, int, str], None]
 IGNORE_FILE = ".kbignore"
-#: Files per worker batch when extraction runs in parallel.
+#: Fewer files than this are processed in the ingest's own process.
 PARALLEL_MIN_FILES = 24
-#: Postings the writer sorts in memory before spilling a run to disk. Whoosh counts
+#: Postings a writer sorts in memory before spilling a run to disk. Whoosh counts
 #: only the postings' bytes, so the process holds about twice this.
 WRITER_POOL_MB = 96
+#: Files a worker that died may have been holding are then retried one at a time.
+CAREFUL_FILES = 24
+#: Bytes a file costs beyond its size when the files are shared out among workers.
+SIZE_PER_FILE = 256
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,8 @@ class Processed:
     warnings: tuple[str, ...] = ()
     #: The error lies in the file's bytes (not in reading them): the same bytes fail again.
     lasting: bool = False
+    #: The manifest entry, when a worker has already written the passages to its segment.
+    entry: dict[str, Any] | None = None
 
 
 @dataclass
@@ -124,9 +133,8 @@ class KnowledgeBase:
         self.path = config.index_path(path)
         self.store = IndexStore(self.path)
         self.lock_timeout = config.lock_timeout(lock_timeout)
-        #: Processes for an ingest, the writer included. One worker feeding the writer
-        #: was as fast as two on 2 cores (three processes only contended, and each worker
-        #: warmed its own caches) at 36 % less memory.
+        #: Worker processes for an ingest of many files, each running the whole pipeline
+        #: into a segment of its own; one (the default on one core) runs it in-process.
         self.jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
         self._gen_name: str | None = None
         self._generation: Generation | None = None
@@ -351,9 +359,8 @@ class KnowledgeBase:
             deleter = writer.searcher()
             try:
                 timings: Counter[str] = Counter()
-                for done, item in enumerate(self._process(todo, digests, timings), start=1):
-                    if progress:
-                        progress(done, len(todo), item.file.source)
+                segments: list[Any] = []
+                for item in self._process(todo, digests, timings, path, progress, segments):
                     old = manifest.get(item.file.key)
                     if item.error:
                         report.failed.append(FileProblem(item.file.source, item.error))
@@ -376,14 +383,14 @@ class KnowledgeBase:
                         del manifest[moved_from]
                     else:
                         report.added.append(item.file.source)
-                    manifest[item.file.key] = self._add(writer, item)
+                    manifest[item.file.key] = item.entry or add_passages(writer, item)
                     timings["index"] += time.perf_counter() - t
                 for key in gone:
                     writer.delete_by_term("doc_id", manifest[key]["doc_id"], searcher=deleter)
                     report.removed.append(manifest.pop(key)["source"])
                 deleter.close()
                 t = time.perf_counter()
-                writer.commit()
+                commit_with(writer, segments)
                 timings["commit"] += time.perf_counter() - t
             except BaseException:
                 writer.cancel()
@@ -486,66 +493,119 @@ class KnowledgeBase:
             todo.append(f)
         return todo, digests
 
-    def _process(self, todo: list[SourceFile], digests: dict[str, str],
-                 timings: Counter[str]) -> Iterator[Processed]:
-        """Extract, split, detect and analyse, in worker processes when there is enough to do."""
+    def _process(self, todo: list[SourceFile], digests: dict[str, str], timings: Counter[str],
+                 path: Path, progress: Progress | None, segments: list[Any]) -> Iterator[Processed]:
+        """extract -> passages -> language -> analysis for every file, in ``todo``'s order.
+
+        With many files, ``self.jobs`` workers each take a contiguous share and write its
+        passages to a segment of their own (added to ``segments``); their files come back
+        only once that segment is complete, so a worker that dies loses nothing that
+        would be committed: its share goes through :meth:`_pipeline` instead.
+        """
         jobs = [(f, digests[f.key]) for f in todo]
-        if self.jobs > 1 and len(jobs) >= PARALLEL_MIN_FILES:
-            lock = self.store.lock_fd
-            initargs = (os.getpid(), lock, _file_id(lock) if lock is not None else None)
-            done = careful_until = 0
-            while done < len(jobs):
-                # After a worker died (the OOM killer, a crash in a parser's C code), the
-                # files it may have held go through one worker one at a time, so the one
-                # that kills it is known and fails alone; then the rest go on as before.
-                careful = done < careful_until
-                workers, chunk = (1, 1) if careful else (max(1, self.jobs - 1), 4)
-                try:
-                    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
-                                             initargs=initargs) as pool:
-                        batch = jobs[done:careful_until] if careful else jobs[done:]
-                        for item, spent in _in_order(pool, batch, chunk, ahead=2 * workers):
-                            timings.update(spent)
-                            done += 1
-                            yield item
-                except BrokenProcessPool:
-                    if careful:
-                        file, digest = jobs[done]
-                        done += 1
-                        yield Processed(file, digest, error="the process extracting it died "
-                                                            "(out of memory, or a crash in a parser)")
+        seen: set[str] = set()
+
+        def tick(item: Processed) -> None:
+            if progress and item.file.key not in seen:
+                seen.add(item.file.key)
+                progress(len(seen), len(jobs), item.file.source)
+
+        if self.jobs < 2 or len(jobs) < PARALLEL_MIN_FILES:
+            yield from self._pipeline(jobs, timings, tick)
+            return
+        shares = _shares(jobs, self.jobs)
+        for share, outcome in zip(shares, self._write_in_workers(shares, path, timings, tick)):
+            if outcome.finished:
+                if outcome.segment is not None:
+                    segments.append(outcome.segment)
+                yield from outcome.items
+            else:
+                yield from self._pipeline(share, timings, tick, careful_from=len(outcome.items))
+
+    def _write_in_workers(self, shares: list[list[tuple[SourceFile, str]]], path: Path,
+                          timings: Counter[str], tick: Callable[[Processed], None]) -> list[_Outcome]:
+        """Run :func:`_write_share` for each share in a process of its own, until each has
+        finished or died. An exception in a worker (a full disk) stops the ingest."""
+        lock = self.store.lock_fd
+        initargs = (os.getpid(), lock, _file_id(lock) if lock is not None else None)
+        context = multiprocessing.get_context()
+        outcomes = [_Outcome() for _ in shares]
+        processes = []
+        waiting: dict[Any, _Outcome] = {}
+        try:
+            for share, outcome in zip(shares, outcomes):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_write_share, args=(sender, str(path), share, initargs),
+                                          name="smartclean-kb ingest worker", daemon=True)
+                process.start()
+                sender.close()
+                processes.append(process)
+                waiting[receiver] = outcome
+            while waiting:
+                for receiver in multiprocessing.connection.wait(list(waiting)):
+                    outcome = waiting[receiver]
+                    try:
+                        message = receiver.recv()
+                    except (EOFError, OSError):  # died: killed, or a crash in a parser's C code
+                        del waiting[receiver]
+                        receiver.close()
+                        continue
+                    if message[0] == "file":
+                        outcome.items.append(message[1])
+                        timings.update(message[2])
+                        tick(message[1])
+                    elif message[0] == "done":
+                        outcome.segment, outcome.finished = message[1], True
+                        timings.update(message[2])
+                        del waiting[receiver]
+                        receiver.close()
                     else:
-                        careful_until = min(len(jobs), done + 8 * (self.jobs + 1))
-        else:
+                        raise _worker_failure(message[1], message[2])
+        finally:
+            for receiver in waiting:
+                receiver.close()
+            for process in processes:
+                if waiting and process.is_alive():
+                    process.terminate()
+                process.join()
+        return outcomes
+
+    def _pipeline(self, jobs: list[tuple[SourceFile, str]], timings: Counter[str],
+                  tick: Callable[[Processed], None], careful_from: int | None = None) -> Iterator[Processed]:
+        """extract -> ... -> analysis for this process's writer: in-process, or for the
+        share of a worker that died (``careful_from`` = the file it had reached) in a
+        worker that takes the files from there one at a time, so the one that kills it
+        (the OOM killer, a crash in a parser's C code) is known and fails alone."""
+        if careful_from is None:
             for job in jobs:
                 item, spent = _process_file(job)
                 timings.update(spent)
+                tick(item)
                 yield item
-
-    def _add(self, writer, item: Processed) -> dict[str, Any]:
-        doc = item.document
-        assert doc is not None
-        doc_id = item.passages[0].doc_id
-        translations = [list(t) for t in doc.translations]
-        langs: Counter[str] = Counter()
-        for p, fields in zip(item.passages, item.fields, strict=True):
-            langs[p.lang] += 1
-            writer.add_document(
-                passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
-                source=item.file.source, relpath=item.file.relpath, title=doc.title,
-                url=doc.url or None, doc_type=doc.doc_type, date=doc.date,
-                year=str(year_of(doc.date) or "") or None, author=doc.author,
-                lang=p.lang, lang_prob=round(p.lang_probability, 4),
-                doc_lang=item.doc_lang.lang if item.doc_lang else "und",
-                doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,
-                translations=translations, description=doc.description, pages=doc.pages,
-                **fields,
-            )
-        return {
-            "hash": item.digest, "doc_id": doc_id, "source": item.file.source,
-            "relpath": item.file.relpath, "doc_type": doc.doc_type, "title": doc.title,
-            "passages": len(item.passages), "langs": dict(langs),
-        }
+            return
+        lock = self.store.lock_fd
+        initargs = (os.getpid(), lock, _file_id(lock) if lock is not None else None)
+        careful_until = careful_from + CAREFUL_FILES
+        done = 0
+        while done < len(jobs):
+            careful = careful_from <= done < careful_until
+            end = careful_until if careful else careful_from if done < careful_from else len(jobs)
+            try:
+                with ProcessPoolExecutor(max_workers=1, initializer=_worker_init, initargs=initargs) as pool:
+                    for item, spent in _in_order(pool, jobs[done:end], 1 if careful else 4, ahead=2):
+                        timings.update(spent)
+                        tick(item)
+                        done += 1
+                        yield item
+            except BrokenProcessPool:
+                if careful:
+                    item = Processed(*jobs[done], error="the process extracting it died "
+                                                        "(out of memory, or a crash in a parser)")
+                    tick(item)
+                    done += 1
+                    yield item
+                else:
+                    careful_from, careful_until = done, done + CAREFUL_FILES
 
     @staticmethod
     def _totals(report: IngestReport, manifest: dict[str, dict[str, Any]]) -> None:
@@ -573,6 +633,100 @@ def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detecti
     ]
     langs = tuple(document_languages(dets))
     return passages, doc_det, langs
+
+
+@dataclass
+class _Outcome:
+    """What came back from one worker of :meth:`KnowledgeBase._write_in_workers`."""
+
+    items: list[Processed] = field(default_factory=list)
+    segment: Any = None
+    finished: bool = False
+
+
+def _shares(jobs: list[tuple[SourceFile, str]], count: int) -> list[list[tuple[SourceFile, str]]]:
+    """``jobs`` cut into ``count`` runs of consecutive files of about equal bytes.
+
+    Consecutive, so the documents keep their order and numbers across the segments, and
+    fixed by the files alone, so the same files always give the same index.
+    """
+    sizes = [_size(file.path) + SIZE_PER_FILE for file, _ in jobs]
+    ends = list(itertools.accumulate(sizes))
+    cuts = [0] + [bisect.bisect_left(ends, ends[-1] * k / count) + 1 for k in range(1, count)] + [len(jobs)]
+    return [jobs[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]],
+                 initargs: tuple[int, int | None, tuple[int, int] | None]) -> None:
+    """A worker's whole pipeline: extract -> ... -> index, into a segment of its own.
+
+    Each file goes back as soon as it is done (for progress), without its passages;
+    then the segment, which the ingest adds to its commit.
+    """
+    _worker_init(*initargs)
+    try:
+        writer = index_writer(open_for_writing(Path(path), fresh=False), WRITER_POOL_MB, lock=False)
+        for job in jobs:
+            item, spent = _process_file(job)
+            if item.error is None:
+                t = time.perf_counter()
+                entry = add_passages(writer, item)
+                spent["index"] = time.perf_counter() - t
+                item = Processed(item.file, item.digest, warnings=item.warnings, entry=entry)
+            sender.send(("file", item, spent))
+        t = time.perf_counter()
+        segment = finish_segment(writer)
+        sender.send(("done", segment, {"commit": time.perf_counter() - t}))
+    except BaseException as exc:
+        try:
+            sender.send(("error", exc, traceback.format_exc()))
+        except Exception:
+            sender.send(("error", None, traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _worker_failure(exc: BaseException | None, trace: str) -> BaseException:
+    """The exception a worker sent, to raise in the ingest: an OSError as it is (the
+    ingest reports it as an index it cannot write), anything else with the worker's
+    traceback, since that is a bug."""
+    if isinstance(exc, OSError):
+        return exc
+    return RuntimeError(f"an ingest worker failed:\n{trace}")
+
+
+def add_passages(writer, item: Processed) -> dict[str, Any]:
+    """Add a processed file's passages to ``writer``; return its manifest entry."""
+    doc = item.document
+    assert doc is not None
+    doc_id = item.passages[0].doc_id
+    translations = [list(t) for t in doc.translations]
+    langs: Counter[str] = Counter()
+    for p, fields in zip(item.passages, item.fields, strict=True):
+        langs[p.lang] += 1
+        writer.add_document(
+            passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
+            source=item.file.source, relpath=item.file.relpath, title=doc.title,
+            url=doc.url or None, doc_type=doc.doc_type, date=doc.date,
+            year=str(year_of(doc.date) or "") or None, author=doc.author,
+            lang=p.lang, lang_prob=round(p.lang_probability, 4),
+            doc_lang=item.doc_lang.lang if item.doc_lang else "und",
+            doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,
+            translations=translations, description=doc.description, pages=doc.pages,
+            **fields,
+        )
+    return {
+        "hash": item.digest, "doc_id": doc_id, "source": item.file.source,
+        "relpath": item.file.relpath, "doc_type": doc.doc_type, "title": doc.title,
+        "passages": len(item.passages), "langs": dict(langs),
+    }
 
 
 def _file_id(fd: int) -> tuple[int, int]:

@@ -234,17 +234,26 @@ def _exclude_nots(q: wq.Query) -> wq.Query:
     return clone
 
 
-def fuzzy_query(text: str) -> wq.Query | None:
-    """Close spellings of the query's longer words among the indexed word forms.
+def fuzzy_query(text: str, reader) -> wq.Query | None:
+    """Close spellings of the query's longer words among the indexed word forms, as an
+    OR of those forms (None when there are none).
 
     Searched only when the query finds nothing, so a misspelt or unknown word still
     leads somewhere; the first letter must match, which keeps the lexicon scan short.
+    The forms are looked up in the whole index and scored like any word: Whoosh's
+    ``FuzzyTerm`` expands and scores each segment on its own (BM25 where a segment holds
+    one close form, a constant where it holds several), so its ranking depended on how
+    the passages happened to be split into segments.
     """
     exact = _exact_field()
     words = dict.fromkeys(w for w in _words(text) if len(w) >= FUZZY_MIN_LENGTH)
     if exact is None or not words:
         return None
-    terms = [wq.FuzzyTerm(exact, w, maxdist=1 if len(w) < 8 else 2, prefixlength=1) for w in words]
+    forms = dict.fromkeys(form for w in words
+                          for form in sorted(reader.terms_within(exact, w, 1 if len(w) < 8 else 2, prefix=1)))
+    terms = [wq.Term(exact, form) for form in forms]
+    if not terms:
+        return None
     return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
@@ -321,7 +330,7 @@ def run_search(
     total, ranked = _search_top(searcher, parsed, depth, flt, reads)
     primary_total = total
     if primary_total == 0 and plain:
-        fuzzy = fuzzy_query(text)
+        fuzzy = fuzzy_query(text, searcher.reader())
         if fuzzy is not None:
             parsed = fuzzy
             total, ranked = _search_top(searcher, parsed, page * limit, flt)
