@@ -556,7 +556,7 @@ class BatchedPostingPool(PostingPool):
     them back one by one at commit; per-call overhead made that a third of the commit.
     """
 
-    BATCH = 10_000
+    BATCH = 2_000
 
     def _write_run(self, f, items):
         batch: list = []

@@ -39,8 +39,8 @@ Progress = Callable[[int, int, str], None]
 IGNORE_FILE = ".kbignore"
 #: Fewer files than this are processed in the ingest's own process.
 PARALLEL_MIN_FILES = 24
-#: Postings a writer sorts in memory before spilling a run to disk. Whoosh counts
-#: only the postings' bytes, so the process holds about twice this.
+#: Postings a writer sorts in memory before spilling a run to disk, shared out among
+#: the workers. Whoosh counts only the postings' bytes, so a process holds about twice this.
 WRITER_POOL_MB = 96
 #: Files a worker that died may have been holding are then retried one at a time.
 CAREFUL_FILES = 24
@@ -505,10 +505,10 @@ class KnowledgeBase:
         jobs = [(f, digests[f.key]) for f in todo]
         seen: set[str] = set()
 
-        def tick(item: Processed) -> None:
-            if progress and item.file.key not in seen:
-                seen.add(item.file.key)
-                progress(len(seen), len(jobs), item.file.source)
+        def tick(file: SourceFile) -> None:
+            if progress and file.key not in seen:
+                seen.add(file.key)
+                progress(len(seen), len(jobs), file.source)
 
         if self.jobs < 2 or len(jobs) < PARALLEL_MIN_FILES:
             yield from self._pipeline(jobs, timings, tick)
@@ -518,12 +518,14 @@ class KnowledgeBase:
             if outcome.finished:
                 if outcome.segment is not None:
                     segments.append(outcome.segment)
-                yield from outcome.items
+                for (file, digest), (error, lasting, warnings, written) in zip(share, outcome.items, strict=True):
+                    entry = _entry(file, digest, *written) if written else None
+                    yield Processed(file, digest, error=error, lasting=lasting, warnings=warnings, entry=entry)
             else:
                 yield from self._pipeline(share, timings, tick, careful_from=len(outcome.items))
 
     def _write_in_workers(self, shares: list[list[tuple[SourceFile, str]]], path: Path,
-                          timings: Counter[str], tick: Callable[[Processed], None]) -> list[_Outcome]:
+                          timings: Counter[str], tick: Callable[[SourceFile], None]) -> list[_Outcome]:
         """Run :func:`_write_share` for each share in a process of its own, until each has
         finished or died. An exception in a worker (a full disk) stops the ingest."""
         lock = self.store.lock_fd
@@ -531,19 +533,19 @@ class KnowledgeBase:
         context = multiprocessing.get_context()
         outcomes = [_Outcome() for _ in shares]
         processes = []
-        waiting: dict[Any, _Outcome] = {}
+        waiting: dict[Any, tuple[list[tuple[SourceFile, str]], _Outcome]] = {}
         try:
             for share, outcome in zip(shares, outcomes):
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_write_share, args=(sender, str(path), share, initargs),
+                process = context.Process(target=_write_share, args=(sender, str(path), share, len(shares), initargs),
                                           name="smartclean-kb ingest worker", daemon=True)
                 process.start()
                 sender.close()
                 processes.append(process)
-                waiting[receiver] = outcome
+                waiting[receiver] = (share, outcome)
             while waiting:
                 for receiver in multiprocessing.connection.wait(list(waiting)):
-                    outcome = waiting[receiver]
+                    share, outcome = waiting[receiver]
                     try:
                         message = receiver.recv()
                     except (EOFError, OSError):  # died: killed, or a crash in a parser's C code
@@ -551,9 +553,9 @@ class KnowledgeBase:
                         receiver.close()
                         continue
                     if message[0] == "file":
+                        tick(share[len(outcome.items)][0])
                         outcome.items.append(message[1])
                         timings.update(message[2])
-                        tick(message[1])
                     elif message[0] == "done":
                         outcome.segment, outcome.finished = message[1], True
                         timings.update(message[2])
@@ -571,7 +573,7 @@ class KnowledgeBase:
         return outcomes
 
     def _pipeline(self, jobs: list[tuple[SourceFile, str]], timings: Counter[str],
-                  tick: Callable[[Processed], None], careful_from: int | None = None) -> Iterator[Processed]:
+                  tick: Callable[[SourceFile], None], careful_from: int | None = None) -> Iterator[Processed]:
         """extract -> ... -> analysis for this process's writer: in-process, or for the
         share of a worker that died (``careful_from`` = the file it had reached) in a
         worker that takes the files from there one at a time, so the one that kills it
@@ -580,7 +582,7 @@ class KnowledgeBase:
             for job in jobs:
                 item, spent = _process_file(job)
                 timings.update(spent)
-                tick(item)
+                tick(item.file)
                 yield item
             return
         lock = self.store.lock_fd
@@ -594,14 +596,14 @@ class KnowledgeBase:
                 with ProcessPoolExecutor(max_workers=1, initializer=_worker_init, initargs=initargs) as pool:
                     for item, spent in _in_order(pool, jobs[done:end], 1 if careful else 4, ahead=2):
                         timings.update(spent)
-                        tick(item)
+                        tick(item.file)
                         done += 1
                         yield item
             except BrokenProcessPool:
                 if careful:
                     item = Processed(*jobs[done], error="the process extracting it died "
                                                         "(out of memory, or a crash in a parser)")
-                    tick(item)
+                    tick(item.file)
                     done += 1
                     yield item
                 else:
@@ -637,9 +639,12 @@ def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detecti
 
 @dataclass
 class _Outcome:
-    """What came back from one worker of :meth:`KnowledgeBase._write_in_workers`."""
+    """What came back from one worker of :meth:`KnowledgeBase._write_in_workers`: for
+    each file of its share so far, (error, lasting, warnings, what ``_entry`` needs
+    beyond the file when it was written); kept this small because a large ingest
+    holds them all until the worker's segment is complete."""
 
-    items: list[Processed] = field(default_factory=list)
+    items: list[tuple[str | None, bool, tuple[str, ...], tuple[Any, ...] | None]] = field(default_factory=list)
     segment: Any = None
     finished: bool = False
 
@@ -663,7 +668,7 @@ def _size(path: str) -> int:
         return 0
 
 
-def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]],
+def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], pool_share: int,
                  initargs: tuple[int, int | None, tuple[int, int] | None]) -> None:
     """A worker's whole pipeline: extract -> ... -> index, into a segment of its own.
 
@@ -672,15 +677,17 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]],
     """
     _worker_init(*initargs)
     try:
-        writer = index_writer(open_for_writing(Path(path), fresh=False), WRITER_POOL_MB, lock=False)
+        index = open_for_writing(Path(path), fresh=False)
+        writer = index_writer(index, WRITER_POOL_MB // pool_share, lock=False)
         for job in jobs:
             item, spent = _process_file(job)
+            written = None
             if item.error is None:
                 t = time.perf_counter()
                 entry = add_passages(writer, item)
                 spent["index"] = time.perf_counter() - t
-                item = Processed(item.file, item.digest, warnings=item.warnings, entry=entry)
-            sender.send(("file", item, spent))
+                written = tuple(entry[k] for k in _WRITTEN)
+            sender.send(("file", (item.error, item.lasting, item.warnings, written), spent))
         t = time.perf_counter()
         segment = finish_segment(writer)
         sender.send(("done", segment, {"commit": time.perf_counter() - t}))
@@ -722,11 +729,18 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
             translations=translations, description=doc.description, pages=doc.pages,
             **fields,
         )
-    return {
-        "hash": item.digest, "doc_id": doc_id, "source": item.file.source,
-        "relpath": item.file.relpath, "doc_type": doc.doc_type, "title": doc.title,
-        "passages": len(item.passages), "langs": dict(langs),
-    }
+    return _entry(item.file, item.digest, doc_id, doc.doc_type, doc.title, len(item.passages), dict(langs))
+
+
+#: The manifest entry's values that only the process writing the passages knows.
+_WRITTEN = ("doc_id", "doc_type", "title", "passages", "langs")
+
+
+def _entry(file: SourceFile, digest: str, doc_id: str, doc_type: str, title: str, passages: int,
+           langs: dict[str, int]) -> dict[str, Any]:
+    """A file's manifest entry."""
+    return {"hash": digest, "doc_id": doc_id, "source": file.source, "relpath": file.relpath,
+            "doc_type": doc_type, "title": title, "passages": passages, "langs": langs}
 
 
 def _file_id(fd: int) -> tuple[int, int]:
