@@ -254,12 +254,19 @@ def test_decoded_dictionaries_are_kept_between_runs(tmp_path, monkeypatch) -> No
     try:
         analysis._forms.cache_clear()
         decoded = analysis._forms("sv")
-        cached_file = next(tmp_path.glob("simplemma-*-sv.pickle"))
+        cached_file = next(tmp_path.glob("simplemma-*-sv.table"))
         analysis._forms.cache_clear()
         reloaded = analysis._forms("sv")
         assert reloaded is not decoded and len(reloaded) == len(decoded)
         assert [reloaded.get(w) for w in words] == [decoded.get(w) for w in words]
         assert decoded.get("städer") == "stad"
+        # The packed table answers exactly as simplemma's own table, form by form.
+        from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+        table = DefaultDictionaryFactory().get_dictionary("sv")
+        sample = list(table.items())[::5]
+        assert [reloaded.get(form) for form, _ in sample] == [lemma for _, lemma in sample]
+        assert "stad" in reloaded and "qxzq" not in reloaded and reloaded["städer"] == "stad"
 
         cached_file.write_bytes(b"not a pickle")
         analysis._forms.cache_clear()
