@@ -66,3 +66,19 @@ def _parsed(searcher, text: str):
     from smartclean_kb.search import parse
 
     return parse(searcher.schema, text, detect_query(text))
+
+
+def test_near_means_one_to_slop_positions_apart_either_way():
+    """The proximity check, against the definition, on position lists of every shape."""
+    import random
+
+    from smartclean_kb.search import PROXIMITY_SLOP, _close
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        a = rng.sample(range(60), rng.randint(0, 6))
+        b = rng.sample(range(60), rng.randint(0, 6))
+        expected = any(1 <= abs(s - t) <= PROXIMITY_SLOP for s in a for t in b)
+        assert _close(a, b) is expected and _close(b, a) is expected
+    assert _close([5], [5 + PROXIMITY_SLOP]) and not _close([5], [5 + PROXIMITY_SLOP + 1])
+    assert not _close([5], [5])  # the same position is one word, not two near ones

@@ -453,8 +453,13 @@ def _rerank_by_proximity(searcher: Searcher, near: list[tuple[str, list[str], li
 
 
 def _close(a_positions: list[int], b_positions: list[int]) -> bool:
-    """Whether some position of one word is 1 to ``PROXIMITY_SLOP`` positions from the other's."""
-    return any(1 <= abs(s - t) <= PROXIMITY_SLOP for s in a_positions for t in b_positions)
+    """Whether some position of one word is 1 to ``PROXIMITY_SLOP`` positions from the other's.
+
+    A set of one word's positions, so two common words' lists cost their sum, not their
+    product (a pair of every position was half a million steps for the perf queries)."""
+    others = set(b_positions)
+    offsets = range(1, PROXIMITY_SLOP + 1)
+    return any(s + d in others or s - d in others for s in a_positions for d in offsets)
 
 
 def make_hit(rank: int, score: float, stored: dict[str, Any], terms: dict[str, set[str]],
