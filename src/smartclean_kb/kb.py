@@ -668,7 +668,7 @@ def _size(path: str) -> int:
         return 0
 
 
-def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], pool_share: int,
+def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers: int,
                  initargs: tuple[int, int | None, tuple[int, int] | None]) -> None:
     """A worker's whole pipeline: extract -> ... -> index, into a segment of its own.
 
@@ -678,7 +678,7 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], pool_sha
     _worker_init(*initargs)
     try:
         index = open_for_writing(Path(path), fresh=False)
-        writer = index_writer(index, WRITER_POOL_MB // pool_share, lock=False)
+        writer = index_writer(index, WRITER_POOL_MB // workers, lock=False)
         for job in jobs:
             item, spent = _process_file(job)
             written = None
