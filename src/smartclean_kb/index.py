@@ -605,28 +605,36 @@ def index_writer(index, limitmb: int, *, lock: bool = True) -> SegmentWriter:
     return writer
 
 
+def _own_segment(writer: SegmentWriter):
+    """Write out what ``writer`` added as its segment; None (files closed) when nothing."""
+    if writer._added:
+        return writer._finalize_segment()
+    writer._close_segment()
+    return None
+
+
 def finish_segment(writer: SegmentWriter):
     """Write out a worker's segment without touching the table of contents.
 
     The ingest adds the returned segment (None when nothing was added) to its own
     commit with :func:`commit_with`, as Whoosh's multiprocessing writer does.
     """
-    segment = writer._finalize_segment() if writer._added else None
-    if segment is None:
-        writer._close_segment()
+    segment = _own_segment(writer)
     writer._finish()
     return segment
 
 
 def commit_with(writer: SegmentWriter, segments: Sequence[Any]) -> None:
-    """Commit ``writer`` with the workers' ``segments`` after its own, in that order."""
+    """Commit ``writer`` with the workers' ``segments`` after its own, in that order.
+
+    Whoosh's ``commit`` would take them through a merge policy, but puts the writer's
+    own segment last; its documents (small segments merged, files a dead worker left)
+    come first in file order, as with one process.
+    """
     writer._check_state()
     final = writer._merge_segments(None, None, None)
-    if writer._added:
-        final.append(writer._finalize_segment())
-    else:
-        writer._close_segment()
-    writer._commit_toc(final + list(segments))
+    own = _own_segment(writer)
+    writer._commit_toc(final + ([own] if own is not None else []) + list(segments))
     writer._finish()
     for leftover in Path(writer.storage.folder).glob(f"{writer.indexname}*.tmp"):
         shutil.rmtree(leftover, ignore_errors=True)  # of a worker that died

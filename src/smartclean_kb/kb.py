@@ -519,7 +519,7 @@ class KnowledgeBase:
                 if outcome.segment is not None:
                     segments.append(outcome.segment)
                 for (file, digest), (error, lasting, warnings, written) in zip(share, outcome.items, strict=True):
-                    entry = _entry(file, digest, *written) if written else None
+                    entry = _entry(file, digest, **dict(zip(_WRITTEN, written))) if written else None
                     yield Processed(file, digest, error=error, lasting=lasting, warnings=warnings, entry=entry)
             else:
                 yield from self._pipeline(share, timings, tick, careful_from=len(outcome.items))
@@ -528,8 +528,7 @@ class KnowledgeBase:
                           timings: Counter[str], tick: Callable[[SourceFile], None]) -> list[_Outcome]:
         """Run :func:`_write_share` for each share in a process of its own, until each has
         finished or died. An exception in a worker (a full disk) stops the ingest."""
-        lock = self.store.lock_fd
-        initargs = (os.getpid(), lock, _file_id(lock) if lock is not None else None)
+        initargs = self._worker_initargs()
         context = multiprocessing.get_context()
         outcomes = [_Outcome() for _ in shares]
         processes = []
@@ -585,8 +584,7 @@ class KnowledgeBase:
                 tick(item.file)
                 yield item
             return
-        lock = self.store.lock_fd
-        initargs = (os.getpid(), lock, _file_id(lock) if lock is not None else None)
+        initargs = self._worker_initargs()
         careful_until = careful_from + CAREFUL_FILES
         done = 0
         while done < len(jobs):
@@ -608,6 +606,11 @@ class KnowledgeBase:
                     yield item
                 else:
                     careful_from, careful_until = done, done + CAREFUL_FILES
+
+    def _worker_initargs(self) -> tuple[int, int | None, tuple[int, int] | None]:
+        """What :func:`_worker_init` needs: this process and the lock file it holds."""
+        lock = self.store.lock_fd
+        return os.getpid(), lock, _file_id(lock) if lock is not None else None
 
     @staticmethod
     def _totals(report: IngestReport, manifest: dict[str, dict[str, Any]]) -> None:
