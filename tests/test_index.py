@@ -4,6 +4,7 @@ back exactly what was written."""
 from __future__ import annotations
 
 import io
+import random
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from whoosh.analysis import SimpleAnalyzer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.structfile import StructFile
 from whoosh.qparser import QueryParser
+from whoosh.reading import TermNotFound
 
 from smartclean_kb import KnowledgeBase, analysis
 from smartclean_kb import index as index_module
@@ -34,7 +36,9 @@ def _documents() -> list[tuple[str, str]]:
         if n < index_module.BLOCK_POSTINGS + 2:
             words.append("kirjo")  # a full block and a tail of two
         if n % 50 == 0 and n < 400:
-            words += ["täyte"] * (300 + n * 200) + ["kaukana", "tuuli"]
+            words += ["täyte"] * (300 + n * 200)
+        if n % 50 == 0 and n < 50 * index_module.INLINE_POSTINGS:
+            words += ["kaukana", "tuuli"]
         docs.append((f"d{n}", " ".join(words)))
     return docs
 
@@ -88,6 +92,54 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
                 hits = searcher.search(QueryParser("body", ix.schema).parse(text), limit=None)
                 results.append([(hit["id"], hit.score) for hit in hits])
         assert results[0] == results[1] and results[0], text
+
+
+def _vocabulary_index(path: Path, compact: bool):
+    """Two text fields with a few thousand words (many term-dictionary blocks), words
+    sharing long prefixes, and one word in only one field."""
+    rng = random.Random(7)
+    letters = "aäbdehijklmnoöprstuvy"
+    words = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(2, 12))) for _ in range(3000)})
+    words += [f"kierto{n:03d}" for n in range(80)]
+    path.mkdir()
+    schema = Schema(id=ID(stored=True), a=AnalysedText(analyzer=SimpleAnalyzer()),
+                    b=AnalysedText(analyzer=SimpleAnalyzer()))
+    if not compact:
+        schema = Schema(id=ID(stored=True), a=TEXT(analyzer=SimpleAnalyzer()), b=TEXT(analyzer=SimpleAnalyzer()))
+    ix = whoosh_index.create_in(str(path), schema)
+    writer = index_writer(ix, limitmb=32) if compact else ix.writer()
+    for n in range(400):
+        picked = rng.sample(words, 25)
+        writer.add_document(id=f"d{n}", a=" ".join(picked), b=" ".join(picked[:5] + ["vain_b"] * (n % 2)))
+    writer.commit()
+    return ix, words
+
+
+def test_term_dictionary_answers_as_whooshs_own(tmp_path: Path) -> None:
+    """Lookups, counts, ordered scans from any point and close-spelling expansion give
+    what Whoosh's hash-file dictionary gives, for terms present, absent and between."""
+    compact, words = _vocabulary_index(tmp_path / "compact", True)
+    stock, _ = _vocabulary_index(tmp_path / "stock", False)
+    with compact.reader() as ours, stock.reader() as theirs:
+        blocks = len(ours.leaf_readers()[0][0]._terms._tindex._firsts)
+        assert blocks > 50, "many term blocks are covered"
+        for field in ("a", "b", "id"):
+            assert list(ours.lexicon(field)) == list(theirs.lexicon(field))
+        probes = words[::7] + ["", "a", "kierto", "kierto05", "zzz", "öööö", "vain_b", "d3", "d399"]
+        for field in ("a", "b"):
+            for word in probes:
+                assert ((field, word) in ours) == ((field, word) in theirs), word
+                assert ours.doc_frequency(field, word) == theirs.doc_frequency(field, word), word
+                assert ours.frequency(field, word) == theirs.frequency(field, word), word
+                assert list(ours.expand_prefix(field, word)) == list(theirs.expand_prefix(field, word)), word
+                assert [(t, i.doc_frequency()) for (t, i), _ in zip(ours.iter_from(field, word), range(40))] == \
+                    [(t, i.doc_frequency()) for (t, i), _ in zip(theirs.iter_from(field, word), range(40))], word
+        for word in ["kierto050", "kiertoo50", words[100], words[2000] + "x", "ab"]:
+            found = sorted(ours.terms_within("a", word, 2, prefix=1))
+            assert found == sorted(theirs.terms_within("a", word, 2, prefix=1)), word
+        assert sorted(ours.terms_within("a", "kierto050", 1, prefix=1))[:3] == ["kierto000", "kierto010", "kierto020"]
+        with pytest.raises(TermNotFound):
+            ours.term_info("a", "ei_ole")
 
 
 def test_exact_field_postings_are_the_exact_analysers(fixture_kb) -> None:

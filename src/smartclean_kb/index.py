@@ -26,7 +26,7 @@ import sys
 import time
 import zlib
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +42,7 @@ from whoosh.columns import Column, ColumnReader, ColumnWriter, PickleColumn
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
+from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
@@ -49,8 +50,8 @@ from whoosh.writing import PostingPool, SegmentWriter
 from . import analysis
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
 
-#: Bump when the stored fields or their meaning change.
-SCHEMA_VERSION = "6"
+#: Bump when the stored fields, their meaning or the files' format change.
+SCHEMA_VERSION = "7"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 #: The ingested files, gzipped JSON: paths repeat, and plain JSON was a tenth of the index.
@@ -196,7 +197,8 @@ class Codec(W3Codec):
 
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
+            ids, weights, values = terminfo.inlined_postings()
+            return InlinedMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
         offset, length = terminfo.extent()
         return CompactLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
@@ -261,7 +263,7 @@ class CompactPostingsWriter(W3PostingsWriter):
 
 
 #: Terms with at most this many postings keep them in their term info (see ``TermInfo``).
-INLINE_POSTINGS = 8
+INLINE_POSTINGS = 32
 
 
 class TermInfo(W3TermInfo):
@@ -319,8 +321,158 @@ class TermInfo(W3TermInfo):
         return terminfo
 
 
+#: Terms per block of the term dictionary (see ``TermBlocksWriter``).
+TERMS_PER_BLOCK = 16
+#: Decompressed term blocks a reader keeps (a query looks up a few dozen terms).
+CACHED_TERM_BLOCKS = 2048
+_TERMS_MAGIC = b"SKT1"
+
+
+class TermBlocksWriter:
+    """The term dictionary as sorted blocks of ``TERMS_PER_BLOCK`` terms, each
+    compressed, with the first key of every block in a directory at the end.
+
+    Whoosh's hash file costs about 36 bytes per term besides the term and its info (two
+    hash-table slots, the lengths, an ordering index), and most of a vocabulary is rare
+    words: at 10k passages the dictionary was half the index. Compressed blocks take
+    about a quarter of that space; a lookup bisects the directory and decompresses one
+    block (about 20 µs, and a reader keeps the blocks it has read). Keys arrive sorted,
+    as Whoosh's writer adds them.
+    """
+
+    def __init__(self, dbfile) -> None:
+        self.dbfile = dbfile
+        self.extras: dict[str, Any] = {}
+        self._keys: list[bytes] = []
+        self._values: list[bytes] = []
+        self._firsts: list[bytes] = []
+        self._offsets = array("Q")
+        self._last: bytes | None = None
+        dbfile.write(_TERMS_MAGIC)
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if self._last is not None and key <= self._last:
+            raise ValueError(f"term keys out of order: {key!r} after {self._last!r}")
+        self._last = key
+        self._keys.append(key)
+        self._values.append(value)
+        if len(self._keys) == TERMS_PER_BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._firsts.append(self._keys[0])
+        self._offsets.append(self.dbfile.tell())
+        raw = bytes([len(self._keys)]) + _pack_values(self._keys) + _pack_values(self._values)
+        self.dbfile.write(zlib.compress(raw, 6))
+        self._keys, self._values = [], []
+
+    def close(self) -> int:
+        if self._keys:
+            self._flush()
+        self._offsets.append(self.dbfile.tell())
+        directory = pickle.dumps({
+            "offsets": _little_endian(self._offsets).tobytes(),
+            "firsts": _pack_values(self._firsts),
+            "extras": self.extras,
+        }, 4)
+        self.dbfile.write(directory)
+        self.dbfile.write(len(directory).to_bytes(8, "little"))
+        end = self.dbfile.tell()
+        self.dbfile.close()
+        return end
+
+
+class TermBlocksReader:
+    """Reads what ``TermBlocksWriter`` writes, with the mapping methods Whoosh's term
+    reader asks of its hash file."""
+
+    def __init__(self, dbfile, length: int) -> None:
+        self.dbfile = dbfile
+        if dbfile.get(0, len(_TERMS_MAGIC)) != _TERMS_MAGIC:
+            raise ValueError("not a term-block dictionary")
+        size = int.from_bytes(dbfile.get(length - 8, 8), "little")
+        directory = pickle.loads(dbfile.get(length - 8 - size, size))
+        self.extras = directory["extras"]
+        offsets = array("Q")
+        offsets.frombytes(directory["offsets"])
+        self._offsets = _little_endian(offsets)
+        self._firsts = list(_unpack_values(directory["firsts"], len(self._offsets) - 1)) if len(self._offsets) > 1 else []
+        self._cache: dict[int, tuple[list[bytes], bytes, list[int]]] = {}
+
+    def _read_block(self, i: int) -> tuple[list[bytes], bytes, list[int]]:
+        """A block's keys, its values' bytes and where each value starts."""
+        start = self._offsets[i]
+        raw = zlib.decompress(self.dbfile.get(start, self._offsets[i + 1] - start))
+        count, body = raw[0], raw[1:]
+        ends = _value_ends(body, count)
+        keys = [body[a:b] for a, b in zip(ends, ends[1:])]
+        values = body[ends[-1]:]
+        return keys, values, _value_ends(values, count)
+
+    def _block(self, i: int) -> tuple[list[bytes], bytes, list[int]]:
+        block = self._cache.get(i)
+        if block is None:
+            if len(self._cache) >= CACHED_TERM_BLOCKS:
+                self._cache.clear()
+            block = self._cache[i] = self._read_block(i)
+        return block
+
+    def get(self, key: bytes, default: bytes | None = None) -> bytes | None:
+        i = bisect_right(self._firsts, key) - 1
+        if i < 0:
+            return default
+        keys, values, ends = self._block(i)
+        j = bisect_left(keys, key)
+        if j < len(keys) and keys[j] == key:
+            return values[ends[j]:ends[j + 1]]
+        return default
+
+    def __contains__(self, key: bytes) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: bytes) -> bytes:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def items_from(self, key: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Keys from ``key`` on, in order, with their values; the blocks read on the way
+        are not cached (a lexicon scan would push out the ones queries use)."""
+        first = max(bisect_right(self._firsts, key) - 1, 0)
+        for i in range(first, len(self._firsts)):
+            keys, values, ends = self._cache.get(i) or self._read_block(i)
+            for j in range(bisect_left(keys, key) if i == first else 0, len(keys)):
+                yield keys[j], values[ends[j]:ends[j + 1]]
+
+    def items(self) -> Iterator[tuple[bytes, bytes]]:
+        return self.items_from(b"")
+
+    def keys_from(self, key: bytes) -> Iterator[bytes]:
+        return (k for k, _ in self.items_from(key))
+
+    def keys(self) -> Iterator[bytes]:
+        return self.keys_from(b"")
+
+    def close(self) -> None:
+        self.dbfile.close()
+
+
 class FieldWriter(W3FieldWriter):
-    """Whoosh's term writer, with ``TermInfo`` for the terms' statistics."""
+    """Whoosh's term writer, with ``TermInfo`` for the terms' statistics and the term
+    dictionary in ``TermBlocksWriter``'s blocks."""
+
+    def __init__(self, codec, storage, segment):
+        self._codec = codec
+        self._storage = storage
+        self._segment = segment
+        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
+        self._tindex = TermBlocksWriter(self._create_file(W3Codec.TERMS_EXT))
+        self._fieldmap = self._tindex.extras["fieldmap"] = {}
+        self._postfile = self._create_file(W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = False
+        self.is_closed = False
 
     def start_term(self, btext):
         if self._postwriter is None:
@@ -330,7 +482,20 @@ class FieldWriter(W3FieldWriter):
 
 
 class TermsReader(W3TermsReader):
-    """Whoosh's term reader, reading ``TermInfo``."""
+    """Whoosh's term reader over ``TermBlocksReader``, reading ``TermInfo``."""
+
+    def __init__(self, codec, dbfile, length, postfile):
+        self._codec = codec
+        self._dbfile = dbfile
+        self._tindex = TermBlocksReader(dbfile, length)
+        self._fieldmap = self._tindex.extras["fieldmap"]
+        self._postfile = postfile
+        self._fieldunmap = [None] * len(self._fieldmap)
+        for fieldname, num in self._fieldmap.items():
+            self._fieldunmap[num] = fieldname
+
+    def cursor(self, fieldname, fieldobj):
+        return TermCursor(self, fieldname, fieldobj)
 
     def items(self):
         keydecoder = self._keydecoder
@@ -342,10 +507,72 @@ class TermsReader(W3TermsReader):
                 for key, value in self._tindex.items_from(self._keycoder(fieldname, prefix)))
 
     def term_info(self, fieldname, tbytes):
-        try:
-            return TermInfo.from_bytes(self._tindex[self._keycoder(fieldname, tbytes)])
-        except KeyError:
-            raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
+        value = self._tindex.get(self._keycoder(fieldname, tbytes))
+        if value is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return TermInfo.from_bytes(value)
+
+    def frequency(self, fieldname, tbytes):
+        value = self._tindex.get(self._keycoder(fieldname, tbytes))
+        return 0 if value is None else TermInfo.from_bytes(value).weight()
+
+    def doc_frequency(self, fieldname, tbytes):
+        value = self._tindex.get(self._keycoder(fieldname, tbytes))
+        return 0 if value is None else TermInfo.from_bytes(value).doc_frequency()
+
+
+class TermCursor:
+    """A field's terms in order, for Whoosh's close-spelling search (``terms_within``),
+    which jumps ahead with ``find`` and reads ``text``."""
+
+    def __init__(self, terms: TermsReader, fieldname: str, fieldobj) -> None:
+        self._terms = terms
+        self._fieldname = fieldname
+        self._fieldobj = fieldobj
+        self._items: Iterator[tuple[Any, TermInfo]] = iter(())
+        self._current: tuple[Any, TermInfo] | None = None
+        self.first()
+
+    def first(self):
+        return self._start(b"")
+
+    def find(self, term):
+        if not isinstance(term, bytes):
+            term = self._fieldobj.to_bytes(term)
+        return self._start(term)
+
+    def _start(self, tbytes: bytes):
+        self._items = self._terms.items_from(self._fieldname, tbytes)
+        return self.next()
+
+    def next(self):
+        for (fieldname, tbytes), terminfo in self._items:
+            if fieldname == self._fieldname:
+                self._current = (self._fieldobj.from_bytes(tbytes), terminfo)
+                return self._current[0]
+            break
+        self._current = None
+        return None
+
+    def text(self):
+        return self._current[0] if self._current else None
+
+    def term_info(self):
+        return self._current[1] if self._current else None
+
+    def is_valid(self) -> bool:
+        return self._current is not None
+
+
+class InlinedMatcher(ListMatcher):
+    """Whoosh's matcher for postings kept in the term info, giving them to a ranking in
+    one piece like ``CompactLeafMatcher.blocks``."""
+
+    def blocks(self) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes]]]:
+        i = self._i
+        if i < len(self._ids):
+            self._i = len(self._ids)
+            yield self._ids[i:], self._weights[i:], self._values[i:]
 
 
 class CompactLeafMatcher(W3LeafMatcher):
