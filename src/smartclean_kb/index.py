@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import (W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3PerDocWriter,
-                                  W3PostingsWriter, W3TermInfo, W3TermsReader)
+from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader,
+                                  W3PerDocWriter, W3PostingsWriter, W3TermInfo, W3TermsReader)
 from whoosh.columns import Column, ColumnReader, ColumnWriter, PickleColumn
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -51,7 +51,7 @@ from . import analysis
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
 
 #: Bump when the stored fields, their meaning or the files' format change.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 #: The ingested files, gzipped JSON: paths repeat, and plain JSON was a tenth of the index.
@@ -205,6 +205,9 @@ class Codec(W3Codec):
 
 #: Posting blocks of at most this many postings are stored uncompressed.
 SMALL_BLOCK = 4
+#: The compression mark of a block written by ``CompactPostingsWriter._write_split_block``
+#: (Whoosh's own blocks give their zlib level there, 0-9).
+SPLIT_VALUES = -1
 #: Postings per block (Whoosh's default is 128). A ranking reads a common word's
 #: postings whole, and each block costs a header, a decompression and an unpickling:
 #: with 128 that per-block work was most of the slowest queries' time at 100k passages.
@@ -235,14 +238,40 @@ class CompactPostingsWriter(W3PostingsWriter):
         return super().finish_postings()
 
     def _write_block(self, last=False):
-        if len(self._ids) > SMALL_BLOCK or not self._compression:
+        if len(self._ids) <= SMALL_BLOCK or not self._compression:
+            level, self._compression = self._compression, 0
+            try:
+                super()._write_block(last)
+            finally:
+                self._compression = level
+            return
+        fixedsize = self._format.fixed_value_size()
+        if self._byteids or fixedsize is not None and fixedsize >= 0:
             super()._write_block(last)
             return
-        level, self._compression = self._compression, 0
-        try:
-            super()._write_block(last)
-        finally:
-            self._compression = level
+        self._write_split_block(last)
+
+    def _write_split_block(self, last: bool) -> None:
+        """A block as two compressed parts, document numbers and weights first, then the
+        values (``SPLIT_VALUES``): a ranking decompresses only the first, and the
+        positions of a block only when a proximity check or a highlight asks."""
+        postfile = self._postfile
+        if not self._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        head = zlib.compress(_pack_gaps(ids) + _little_endian(array("f", self._weights)).tobytes(),
+                             self._compression)
+        data = len(head).to_bytes(4, "little") + head + zlib.compress(_pack_values(self._values),
+                                                                      self._compression)
+        info = pickle.dumps((len(ids), ids[-1], self._maxweight, SPLIT_VALUES,
+                             length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
+        length = len(info) + len(data)
+        postfile.write_int(-length if last else length)
+        postfile.write(info)
+        postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
 
     def _mini_ids(self):
         if self._byteids:
@@ -590,19 +619,29 @@ class CompactLeafMatcher(W3LeafMatcher):
             if self._data is None:
                 self._read_data()
             values = self._data[2]
-            if self._i or not isinstance(values, str):
+            if self._i or not isinstance(values, (str, PackedValues)):
                 if self._values is None:
                     self._read_values()
                 values = self._values[self._i:]
             yield self._ids[self._i:], self._weights[self._i:], values
             self._next_block()
 
+    def _read_data(self):
+        if self._compression != SPLIT_VALUES:
+            super()._read_data()
+            return
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        split = 4 + int.from_bytes(data[:4], "little")
+        head = zlib.decompress(data[4:split])
+        weights = len(head) - 4 * self._blocklength
+        self._data = (head[:weights], head[weights:], PackedValues(data[split:], self._blocklength))
+
     def _read_ids(self):
         if self._data is None:
             self._read_data()
         packed = self._data[0]
-        if isinstance(packed, str):
-            self._ids = _unpack_gaps(packed.encode("latin-1"))
+        if isinstance(packed, (str, bytes)):
+            self._ids = _unpack_gaps(packed if isinstance(packed, bytes) else packed.encode("latin-1"))
         else:
             super()._read_ids()
 
@@ -610,8 +649,8 @@ class CompactLeafMatcher(W3LeafMatcher):
         if self._data is None:
             self._read_data()
         weights = self._data[1]
-        if isinstance(weights, str):
-            self._weights = _little_endian(array("f", weights.encode("latin-1")))
+        if isinstance(weights, (str, bytes)):
+            self._weights = _little_endian(array("f", weights if isinstance(weights, bytes) else weights.encode("latin-1")))
         else:
             super()._read_weights()
 
@@ -619,27 +658,39 @@ class CompactLeafMatcher(W3LeafMatcher):
         if self._data is None:
             self._read_data()
         packed = self._data[2]
-        if not isinstance(packed, str):
+        if isinstance(packed, PackedValues):
+            self._values = tuple(packed)
+        elif isinstance(packed, str):
+            self._values = _unpack_values(packed.encode("latin-1"), self._blocklength)
+        else:
             super()._read_values()
-            return
-        self._values = _unpack_values(packed.encode("latin-1"), self._blocklength)
 
 
 class PackedValues:
     """The ``count`` values of a block as ``CompactLeafMatcher.blocks`` gives them, cut
-    out one by one when asked for: a proximity check wants a few of a block's values."""
+    out one by one when asked for: a proximity check wants a few of a block's values.
+    ``packed`` is ``_pack_values``' bytes as a latin-1 string (a pickled block) or
+    zlib-compressed (a split block), unpacked at the first value asked for."""
 
-    __slots__ = ("_data", "_ends")
+    __slots__ = ("_data", "_ends", "_count")
 
-    def __init__(self, packed: str, count: int) -> None:
-        self._data = packed.encode("latin-1")
-        self._ends = _value_ends(self._data, count)
+    def __init__(self, packed: str | bytes, count: int) -> None:
+        self._data = packed
+        self._ends: list[int] | None = None
+        self._count = count
 
     def __getitem__(self, i: int) -> bytes:
+        if self._ends is None:
+            packed = self._data
+            self._data = packed.encode("latin-1") if isinstance(packed, str) else zlib.decompress(packed)
+            self._ends = _value_ends(self._data, self._count)
+        if not -self._count <= i < self._count:
+            raise IndexError(i)
+        i %= self._count
         return self._data[self._ends[i]:self._ends[i + 1]]
 
     def __len__(self) -> int:
-        return len(self._ends) - 1
+        return self._count
 
 
 class StoredBlocksColumn(Column):
