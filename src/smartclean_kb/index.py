@@ -220,11 +220,12 @@ class CompactPostingsWriter(W3PostingsWriter):
     Whoosh pickles a block at protocol 2, where every ``bytes`` value becomes a call to
     ``codecs.encode`` (about 20 bytes of overhead per posting) and every weight a
     9-byte float. Here the values are joined behind their packed lengths, the weights
-    are one float32 array (the precision Whoosh reads weights back at), the document
-    numbers' gaps one packed array, and all are latin-1 strings, which pickle in one
-    piece (bytes above 127 as two): posting files shrink by half, and reading a block's
+    are one float32 array (the precision Whoosh reads weights back at) and the document
+    numbers' gaps one packed array: posting files shrink by half, and reading a block's
     numbers back is one C-level pass instead of Whoosh's generator (most of the time of
-    a query on common words at 100k passages).
+    a query on common words at 100k passages). A block of more than ``SMALL_BLOCK``
+    postings is written in two compressed parts (``_write_split_block``); smaller ones
+    keep Whoosh's pickled tuple, uncompressed, with the three as latin-1 strings.
     """
 
     def finish_postings(self):
@@ -425,7 +426,8 @@ class TermBlocksReader:
         offsets = array("Q")
         offsets.frombytes(directory["offsets"])
         self._offsets = _little_endian(offsets)
-        self._firsts = list(_unpack_values(directory["firsts"], len(self._offsets) - 1)) if len(self._offsets) > 1 else []
+        blocks = len(self._offsets) - 1
+        self._firsts = list(_unpack_values(directory["firsts"], blocks)) if blocks else []
         self._cache: dict[int, tuple[list[bytes], bytes, list[int]]] = {}
 
     def _read_block(self, i: int) -> tuple[list[bytes], bytes, list[int]]:
@@ -650,7 +652,8 @@ class CompactLeafMatcher(W3LeafMatcher):
             self._read_data()
         weights = self._data[1]
         if isinstance(weights, (str, bytes)):
-            self._weights = _little_endian(array("f", weights if isinstance(weights, bytes) else weights.encode("latin-1")))
+            packed = weights if isinstance(weights, bytes) else weights.encode("latin-1")
+            self._weights = _little_endian(array("f", packed))
         else:
             super()._read_weights()
 
