@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from smartclean_kb import analysis
-from smartclean_kb.search import _match_spans
+from smartclean_kb.search import Highlighter, _match_spans, _window
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,10 +39,62 @@ def test_cached_highlight_spans_equal_whole_text_analysis(fixture_kb):
             terms = [t.text for t in analyzer(text, mode="index")]
             wanted = set(rng.sample(terms, min(6, len(terms))))
             for _ in range(2):  # the second pass is served from the cache
-                cached = sorted(set(_match_spans(analyzer, text, wanted)))
+                cached = sorted(set(_match_spans([(analyzer, wanted)], text)))
                 assert cached == _whole_words(text, _reanalysed(analyzer, text, wanted))
             checked += 1
     assert checked >= len(texts)
+
+
+def test_one_pass_over_all_fields_marks_what_each_field_marks(fixture_kb):
+    """A hit's text is read once for all the fields its language fills, with one verdict
+    per word and language for the query: the spans are those of each field's own
+    analysis together, for hits in different languages sharing one query."""
+    searcher = fixture_kb._open()
+    schema = searcher.schema
+    stored = [(s["text"], s["lang"]) for s in searcher.all_stored_fields()]
+    assert {"fi", "sv"} <= {lang for _, lang in stored}
+    rng = random.Random(11)
+    terms: dict[str, set[str]] = {}
+    for text, lang in stored:
+        for f in analysis.TEXT_FIELDS:
+            if "*" in f.langs or lang in f.langs:
+                made = [t.text for t in schema[f.name].analyzer(text, mode="index")]
+                terms.setdefault(f.name, set()).update(rng.sample(made, min(2, len(made))))
+    highlighter = Highlighter(terms, schema)
+    for _ in range(2):  # the second pass is served from the query's verdicts
+        for text, lang in stored:
+            filled = [f for f in analysis.TEXT_FIELDS if "*" in f.langs or lang in f.langs]
+            expected = {span for f in filled for span in _reanalysed(schema[f.name].analyzer, text, terms[f.name])}
+            assert sorted(set(highlighter.spans(text, lang))) == _whole_words(text, sorted(expected))
+    # A Finnish word in a Swedish passage is not a Finnish match there.
+    finnish = Highlighter({"text_fi": {"jätehuolto"}, "text_exact": {"vanda"}}, schema)
+    assert finnish.spans("Kunnan jätehuollon tiedot", "fi") == [(7, 18)]
+    assert finnish.spans("Projektet jätehuollon i Vanda", "sv") == [(24, 29)]
+
+
+def _window_by_definition(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, int]:
+    """The first run of ``size`` words with the most match starts, from three words
+    earlier when it has a match and is not the first run; the whole text when short."""
+    words = [m.span() for m in re.finditer(r"\S+", text)]
+    if len(words) <= size:
+        return 0, len(text)
+    starts = [s for s, _ in spans]
+    counts = [sum(words[i][0] <= s < words[i + size - 1][1] for s in starts)
+              for i in range(len(words) - size + 1)]
+    best = counts.index(max(counts))
+    first = max(0, best - 3) if counts[best] > 0 and best > 0 else best
+    return words[first][0], words[min(len(words), first + size) - 1][1]
+
+
+def test_snippet_window_is_the_run_of_words_with_most_matches():
+    rng = random.Random(5)
+    for _ in range(2000):
+        words = ["".join(rng.choice("abcä") for _ in range(rng.randint(1, 6))) for _ in range(rng.randint(1, 60))]
+        text = "".join(w + rng.choice([" ", "  ", "\n", " \t"]) for w in words)
+        found = [m.span() for m in re.finditer(r"\w+", text)]
+        spans = rng.sample(found, rng.randint(0, min(8, len(found))))
+        size = rng.randint(1, 20)
+        assert _window(text, spans, size) == _window_by_definition(text, spans, size), (text, spans, size)
 
 
 def test_highlight_marks_inflected_forms(fixture_kb):

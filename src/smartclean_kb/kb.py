@@ -32,7 +32,7 @@ from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_wit
 from .language import detect_passages, document_languages
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
-from .search import SearchResults, highlight, run_search, query_terms, parse, clean_query
+from .search import Highlighter, SearchResults, run_search, query_terms, parse, clean_query
 
 #: Called as progress(done, total, path) while files are processed.
 Progress = Callable[[int, int, str], None]
@@ -241,8 +241,9 @@ class KnowledgeBase:
             terms = query_terms(parse(searcher.schema, text, Detection("und", 0.0)), searcher) if text else {}
         first = stored[0]
         passages = []
+        highlighter = Highlighter(terms, searcher.schema)
         for p in stored:
-            marked = highlight(p["text"], p.get("lang", "und"), terms, searcher.schema, words=None)
+            marked = highlighter.snippet(p["text"], p.get("lang", "und"), words=None)
             passages.append({
                 "passage_id": p["passage_id"], "ordinal": p["ordinal"], "text": p["text"],
                 "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
