@@ -102,6 +102,18 @@ def test_other_scripts_and_languages_go_to_langdetect():
     assert detect_language(spanish).lang == "es"
 
 
+def test_warm_loads_langdetect_before_the_first_foreign_text():
+    """A server warms up at start, so no user's query pays for langdetect's profiles."""
+    script = (
+        "import langdetect.detector_factory as f\n"
+        "from smartclean_kb import KnowledgeBase\n"
+        "assert f._factory is None\n"
+        "KnowledgeBase('unused-index').warm()\n"
+        "assert f._factory is not None and len(f._factory.langlist) == 55\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
 def test_swedish_paragraph_quoting_finnish_names_stays_swedish():
     text = ("Enligt miljöchefen Päivi Järvenpää-Kiiskinen fortsätter projektet Kiertotalous "
             "Helsingissä även nästa år. Jätehuolto Oy och Helsingin Seudun Ympäristöpalvelut "

@@ -176,12 +176,12 @@ class KnowledgeBase:
                     raise
 
     def warm(self) -> None:
-        """Load the analysers' dictionaries and the language model now, not on the first search."""
-        from .language import detect_language
+        """Load the analysers' dictionaries and the language models now, not on the first search."""
+        from . import language
 
         for lang in ("fi", "sv", "en"):
             analysis.analyze("energiatehokkuus avfallshanteringen", lang)
-        detect_language("jätehuolto avfallshantering")
+        language.warm()
 
     def close(self) -> None:
         if self._searcher is not None:
