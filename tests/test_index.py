@@ -161,6 +161,30 @@ def test_exact_field_postings_are_the_exact_analysers(fixture_kb) -> None:
         assert fast == list(schema[exact].index(text)), text
 
 
+def test_language_field_postings_are_the_language_analysers(fixture_kb) -> None:
+    """The Finnish and Swedish fields' fast path gives what Whoosh's own analysis gives
+    (terms, their order, weights, positions after stop words), on real passages in both
+    languages, and hands a word cut short before a conjunction to the chain."""
+    texts = [stored["text"] for stored in fixture_kb._open().reader().all_stored_fields()]
+    texts += (Path(__file__).resolve().parents[1] / "corpus" / "README.md").read_text("utf-8").split("\n\n")
+    texts += [
+        "Ja se on ja -- och i de ÄÄKKÖSET, Ålands kök_ och huvudstadsregionens avfallshantering",
+        "och och jätehuollon jätehuolto EU:n CO2-päästöt 2025 ß İstanbul",
+        "Maankäyttö- ja rakennuslaki, vatten- och avloppsverket",
+        "",
+    ]
+    schema = index_module.build_schema()
+    fast_paths = 0
+    for lang in ("fi", "sv"):
+        name = next(f.name for f in analysis.TEXT_FIELDS if f.analyzer == lang)
+        for text in texts:
+            fast_paths += analysis.language_positions(text, lang) is not None
+            fast = index_module.analyse_fields(text, lang)[name].items
+            assert fast == list(schema[name].index(text)), (lang, text)
+    assert fast_paths >= 2 * len(texts) - 2 * 2, "only the texts with a cut word leave the fast path"
+    assert analysis.language_positions("ranta- ja saaristo", "fi") is None
+
+
 def test_stored_fields_in_blocks_come_back_whole(tmp_path: Path) -> None:
     """Stored fields written in compressed blocks read back per document and in order:
     across many blocks, a value larger than a block, documents with nothing stored, and

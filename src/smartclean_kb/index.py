@@ -85,6 +85,8 @@ class CompactPositions(Positions):
     """
 
     def encode(self, poslist: list[int]) -> bytes:
+        if len(poslist) == 1:
+            return _one_position(poslist[0])
         return _pack_gaps(poslist)
 
     def decode_positions(self, value: bytes) -> list[int]:
@@ -92,6 +94,12 @@ class CompactPositions(Positions):
 
     def decode_frequency(self, value: bytes) -> int:
         return (len(value) - 1) // array(chr(value[0])).itemsize
+
+
+@lru_cache(maxsize=1 << 16)
+def _one_position(position: int) -> bytes:
+    """A word seen once in a passage, the most common posting, packed once per position."""
+    return _pack_uints([position])
 
 
 def _pack_uints(numbers: list[int]) -> bytes:
@@ -934,18 +942,24 @@ def analyse_fields(text: str, lang: str) -> dict[str, Analysed]:
     for f in analysis.TEXT_FIELDS:
         if "*" in f.langs or lang in f.langs:
             field = schema[f.name]
-            items = _exact_items(field, text) if f.analyzer == "exact" else list(field.index(text))
-            out[f.name] = Analysed(items)
+            positions = None
+            if f.analyzer == "exact":
+                positions = analysis.exact_positions(text)
+            elif f.analyzer in ("fi", "sv"):
+                positions = analysis.language_positions(text, f.analyzer)
+            out[f.name] = Analysed(list(field.index(text)) if positions is None
+                                   else _position_items(field, positions))
     return out
 
 
-def _exact_items(field: TEXT, text: str) -> list[tuple[bytes, int, float, bytes]]:
-    """The exact-form field's postings as ``TEXT.index`` would make them (same terms,
-    weights and encoded positions), from ``analysis.exact_positions``."""
+def _position_items(field: TEXT, positions: dict[str, list[int]]) -> list[tuple[bytes, int, float, bytes]]:
+    """A field's postings as ``TEXT.index`` would make them (same terms, order, weights
+    and encoded positions) from each term's positions, as ``analysis.exact_positions``
+    and ``analysis.language_positions`` give them."""
     boost = field.format.field_boost
     encode = field.format.encode
-    return [(word.encode("utf-8"), len(found), float(len(found)) * boost, encode(found))
-            for word, found in analysis.exact_positions(text).items()]
+    return [(term.encode("utf-8"), len(found), float(len(found)) * boost, encode(found))
+            for term, found in positions.items()]
 
 
 def build_schema() -> Schema:
