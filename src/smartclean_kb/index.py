@@ -374,7 +374,7 @@ class TermBlocksWriter:
     hash-table slots, the lengths, an ordering index), and most of a vocabulary is rare
     words: at 10k passages the dictionary was half the index. Compressed blocks take
     about a quarter of that space; a lookup bisects the directory and decompresses one
-    block (about 20 µs, and a reader keeps the blocks it has read). Keys arrive sorted,
+    block (about 25 µs, and a reader keeps the blocks it has read). Keys arrive sorted,
     as Whoosh's writer adds them.
     """
 
