@@ -551,13 +551,19 @@ class TermsReader(W3TermsReader):
             raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
         return TermInfo.from_bytes(value)
 
-    def frequency(self, fieldname, tbytes):
+    def _head(self, fieldname, tbytes) -> tuple | None:
+        """The fixed head of the term's info (flags, weight, document frequency, ...), as
+        Whoosh reads it for counts, without decoding postings kept behind it."""
         value = self._tindex.get(self._keycoder(fieldname, tbytes))
-        return 0 if value is None else TermInfo.from_bytes(value).weight()
+        return None if value is None else TermInfo._struct.unpack_from(value)
+
+    def frequency(self, fieldname, tbytes):
+        head = self._head(fieldname, tbytes)
+        return 0 if head is None else head[1]
 
     def doc_frequency(self, fieldname, tbytes):
-        value = self._tindex.get(self._keycoder(fieldname, tbytes))
-        return 0 if value is None else TermInfo.from_bytes(value).doc_frequency()
+        head = self._head(fieldname, tbytes)
+        return 0 if head is None else head[2]
 
 
 class TermCursor:
@@ -651,7 +657,7 @@ class CompactLeafMatcher(W3LeafMatcher):
             self._read_data()
         packed = self._data[0]
         if isinstance(packed, (str, bytes)):
-            self._ids = _unpack_gaps(packed if isinstance(packed, bytes) else packed.encode("latin-1"))
+            self._ids = _unpack_gaps(_as_bytes(packed))
         else:
             super()._read_ids()
 
@@ -660,8 +666,7 @@ class CompactLeafMatcher(W3LeafMatcher):
             self._read_data()
         weights = self._data[1]
         if isinstance(weights, (str, bytes)):
-            packed = weights if isinstance(weights, bytes) else weights.encode("latin-1")
-            self._weights = _little_endian(array("f", packed))
+            self._weights = _little_endian(array("f", _as_bytes(weights)))
         else:
             super()._read_weights()
 
@@ -672,9 +677,14 @@ class CompactLeafMatcher(W3LeafMatcher):
         if isinstance(packed, PackedValues):
             self._values = tuple(packed)
         elif isinstance(packed, str):
-            self._values = _unpack_values(packed.encode("latin-1"), self._blocklength)
+            self._values = _unpack_values(_as_bytes(packed), self._blocklength)
         else:
             super()._read_values()
+
+
+def _as_bytes(packed: str | bytes) -> bytes:
+    """A block part as bytes: a split block holds bytes, a pickled one latin-1 strings."""
+    return packed if isinstance(packed, bytes) else packed.encode("latin-1")
 
 
 class PackedValues:
@@ -940,7 +950,7 @@ def analyse_fields(text: str, lang: str) -> dict[str, Analysed]:
     schema = _schema()
     out = {}
     for f in analysis.TEXT_FIELDS:
-        if "*" in f.langs or lang in f.langs:
+        if f.fills(lang):
             field = schema[f.name]
             positions = None
             if f.analyzer == "exact":
