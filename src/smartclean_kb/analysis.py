@@ -58,6 +58,10 @@ class TextField:
     langs: tuple[str, ...]
     boost: float = 1.0
 
+    def fills(self, lang: str) -> bool:
+        """Whether a passage in ``lang`` is indexed in this field."""
+        return "*" in self.langs or lang in self.langs
+
 
 TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("text_fi", "fi", ("fi",), 1.0),

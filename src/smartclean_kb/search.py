@@ -548,7 +548,7 @@ class Highlighter:
         fields = []
         for f in analysis.TEXT_FIELDS:
             wanted = self._terms.get(f.name)
-            if wanted and ("*" in f.langs or lang in f.langs):
+            if wanted and f.fills(lang):
                 fields.append((self._schema[f.name].analyzer, wanted))
         if not fields:
             return []
