@@ -142,12 +142,16 @@ def test_term_dictionary_answers_as_whooshs_own(tmp_path: Path) -> None:
             ours.term_info("a", "ei_ole")
 
 
+def _real_texts(fixture_kb) -> list[str]:
+    """The fixture's passages and the shipped corpus README's paragraphs."""
+    texts = [stored["text"] for stored in fixture_kb._open().reader().all_stored_fields()]
+    return texts + (Path(__file__).resolve().parents[1] / "corpus" / "README.md").read_text("utf-8").split("\n\n")
+
+
 def test_exact_field_postings_are_the_exact_analysers(fixture_kb) -> None:
     """The exact-form field's fast path gives what Whoosh's own analysis of it gives, on
     real passages and on the cases its tokenizer treats specially."""
-    texts = [stored["text"] for stored in fixture_kb._open().reader().all_stored_fields()]
-    texts += (Path(__file__).resolve().parents[1] / "corpus" / "README.md").read_text("utf-8").split("\n\n")
-    texts += [
+    texts = _real_texts(fixture_kb) + [
         "Maankäyttö- ja rakennuslaki, vatten- och avloppsverket; ranta- JA saaristo",
         "EU:n CO2-päästöt 2025 – Ålands kök_ och ÄÄKKÖSET ß İstanbul",
         "sana- sana -sana ja- och",
@@ -165,9 +169,7 @@ def test_language_field_postings_are_the_language_analysers(fixture_kb) -> None:
     """The Finnish and Swedish fields' fast path gives what Whoosh's own analysis gives
     (terms, their order, weights, positions after stop words), on real passages in both
     languages, and hands a word cut short before a conjunction to the chain."""
-    texts = [stored["text"] for stored in fixture_kb._open().reader().all_stored_fields()]
-    texts += (Path(__file__).resolve().parents[1] / "corpus" / "README.md").read_text("utf-8").split("\n\n")
-    texts += [
+    texts = _real_texts(fixture_kb) + [
         "Ja se on ja -- och i de ÄÄKKÖSET, Ålands kök_ och huvudstadsregionens avfallshantering",
         "och och jätehuollon jätehuolto EU:n CO2-päästöt 2025 ß İstanbul",
         "Maankäyttö- ja rakennuslaki, vatten- och avloppsverket",
