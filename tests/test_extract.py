@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from smartclean_kb.errors import ExtractError
-from smartclean_kb.extract import extract_bytes
+from smartclean_kb.extract import EXTRACTORS, extract_bytes, extractor_for, suffix
 
 
 def extract(path):
@@ -114,3 +116,11 @@ def test_pdf_headings_with_years_and_contents_titles(tmp_path):
     lines = ["Sisällys", "3.4 Jätkäsaari: low-carbon building", "sites", "Text of the section."]
     assert list(_paragraphs(lines)) == [
         ("heading", "3.4 Jätkäsaari: low-carbon building sites"), ("text", "Text of the section.")]
+
+
+@pytest.mark.parametrize("name", ["a.txt", "dir/b.HTML", "notes.", "README", ".profile", "..a", "a.b.pdf",
+                                  "dir.d/file", "x/y.md/", "/abs/c.tar.gz", "ä.Pdf"])
+def test_suffix_is_paths_suffix(name):
+    """The walk picks extractors by this string suffix; a file must be read as Path would."""
+    assert suffix(name) == Path(name).suffix
+    assert extractor_for(name) is EXTRACTORS.get(Path(name).suffix.lower())

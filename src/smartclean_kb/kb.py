@@ -447,8 +447,8 @@ class KnowledgeBase:
     def _one(self, path: str | Path, root: Path, report: IngestReport) -> Iterator[SourceFile]:
         """The file at ``path`` (found under ``root``) if it is one to ingest; else why not.
 
-        Strings rather than Paths: at 57,000 files, building Paths was most of the time
-        before the first file was processed."""
+        Strings rather than Paths: building them was most of the walk, which runs
+        before the first file is processed and is most of a re-ingest with nothing changed."""
         path = os.fspath(path)
         source = _shown(os.path.normpath(path))
         if extractor_for(path) is None:
