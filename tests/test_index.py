@@ -94,6 +94,47 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
         assert results[0] == results[1] and results[0], text
 
 
+def test_postings_come_through_runs_on_disk_and_merges(tmp_path: Path) -> None:
+    """A writer whose postings outgrow its memory writes sorted runs and merges them (in
+    rounds past ``MAX_RUNS``); a later writer merging segments adds postings one by one.
+    Either way the postings are the ones Whoosh writes itself."""
+    docs = _documents()
+    half = len(docs) // 2
+    stock = tmp_path / "stock"
+    stock.mkdir()
+    ix = whoosh_index.create_in(str(stock), Schema(id=ID(stored=True), body=TEXT(analyzer=SimpleAnalyzer())))
+    writer = ix.writer()
+    for doc_id, text in docs:
+        writer.add_document(id=doc_id, body=text)
+    writer.commit()
+    expected = _postings(ix)
+
+    spilled = tmp_path / "spilled"
+    spilled.mkdir()
+    ix = whoosh_index.create_in(str(spilled), Schema(id=ID(stored=True), body=AnalysedText(analyzer=SimpleAnalyzer())))
+    writer = index_writer(ix, limitmb=32)
+    writer.pool.limit = 60_000
+    writer.pool.MAX_RUNS = 3
+    runs = []
+    save = writer.pool.save
+    writer.pool.save = lambda: (save(), runs.append(len(writer.pool.runs)))
+    for doc_id, text in docs[:half]:
+        writer.add_document(id=doc_id, body=text)
+    writer.commit()
+    assert max(runs) > 2 * writer.pool.MAX_RUNS, "several runs, merged in rounds"
+    writer = index_writer(ix, limitmb=32)
+    for doc_id, text in docs[half:]:
+        writer.add_document(id=doc_id, body=text)
+    writer.commit()
+    assert len(list(ix.reader().leaf_readers())) == 2
+    assert _postings(ix) == expected
+
+    writer = index_writer(ix, limitmb=32)
+    writer.commit(optimize=True)
+    assert len(list(ix.reader().leaf_readers())) == 1
+    assert _postings(ix) == expected
+
+
 def _vocabulary_index(path: Path, compact: bool):
     """Two text fields with a few thousand words (many term-dictionary blocks), words
     sharing long prefixes, and one word in only one field."""
