@@ -95,8 +95,9 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
 
 
 def test_postings_come_through_runs_on_disk_and_merges(tmp_path: Path) -> None:
-    """A writer whose postings outgrow its memory writes sorted runs and merges them (in
-    rounds past ``MAX_RUNS``); a later writer merging segments adds postings one by one.
+    """A writer whose postings outgrow its memory writes sorted runs, in batches that cut
+    common terms, and merges them (in rounds past ``MAX_RUNS``); a later writer merging
+    segments adds postings one by one.
     Either way the postings are the ones Whoosh writes itself."""
     docs = _documents()
     half = len(docs) // 2
@@ -115,6 +116,7 @@ def test_postings_come_through_runs_on_disk_and_merges(tmp_path: Path) -> None:
     writer = index_writer(ix, limitmb=32)
     writer.pool.limit = 60_000
     writer.pool.MAX_RUNS = 3
+    writer.pool.BATCH = 40  # common terms cut across batches
     runs = []
     save = writer.pool.save
     writer.pool.save = lambda: (save(), runs.append(len(writer.pool.runs)))
