@@ -465,7 +465,7 @@ def _wait_for(predicate, timeout: float, step: float = 0.005) -> bool:
 
 
 def test_two_concurrent_ingests_and_searches_only_the_documented_wait(tmp_path):
-    BIG = 999  # enough that the first ingest still holds the lock when the impatient one gives up
+    BIG = 999  # enough that the first ingest is still writing when the test pauses it
     index = tmp_path / "index"
     small, big = tmp_path / "small", tmp_path / "big"
     make_corpus(small, 5)
@@ -497,11 +497,16 @@ def test_two_concurrent_ingests_and_searches_only_the_documented_wait(tmp_path):
                                   "--index", str(index), "-q", "--json"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert _wait_for(lambda: len(generations(index)) > 1, 30), "first ingest never started writing"
-        second = subprocess.Popen([sys.executable, "-m", "smartclean_kb", "ingest", str(big), str(small),
-                                   "--index", str(index), "-q", "--json", "--lock-timeout", "120"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        impatient = cli("ingest", str(small), "--index", str(index), "-q", "--lock-timeout", "0.5")
-        assert first.poll() is None, "first ingest finished before the lock could be tested"
+        # Paused while it holds the lock, so the impatient ingest meets it however fast
+        # the first one would have finished.
+        os.kill(first.pid, signal.SIGSTOP)
+        try:
+            second = subprocess.Popen([sys.executable, "-m", "smartclean_kb", "ingest", str(big), str(small),
+                                       "--index", str(index), "-q", "--json", "--lock-timeout", "120"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            impatient = cli("ingest", str(small), "--index", str(index), "-q", "--lock-timeout", "0.5")
+        finally:
+            os.kill(first.pid, signal.SIGCONT)
         assert_one_line_error(impatient, 4, "another ingest is writing")
         assert "waiting for another ingest" in impatient.stderr
         out1, err1 = first.communicate(timeout=180)
