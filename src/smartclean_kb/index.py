@@ -989,6 +989,16 @@ class TermRunPool(PostingPool):
         runs, self.runs = self.runs, []
         return self._merge_runs(runs)
 
+    def cleanup(self) -> None:
+        """Delete the runs (Whoosh's version removes their names from the working folder,
+        not from the writer's temporary storage, where they are)."""
+        for path in self.runs:
+            try:
+                self._remove_run(path)
+            except OSError:
+                pass
+        self.runs = []
+
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Whoosh's interface: one (field, term, document, weight, value) per posting."""
         for (fieldname, tbytes), ids, weights, values in self.iter_terms():
