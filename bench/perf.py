@@ -250,6 +250,16 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a process so far, from /proc (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def run_child(task: str, **kwargs: Any) -> dict[str, Any]:
     """Run ``task`` in a fresh Python process; its JSON result plus wall time and peak RSS."""
     with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
@@ -259,8 +269,16 @@ def run_child(task: str, **kwargs: Any) -> dict[str, Any]:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     peak = 0
+    helpers: dict[int, dict[str, float]] = {}
     while proc.poll() is None:
-        peak = max(peak, sum(_rss(p) for p in _tree(proc.pid)))
+        tree = _tree(proc.pid)
+        peak = max(peak, sum(_rss(p) for p in tree))
+        now = time.perf_counter() - started
+        for pid in tree[1:]:
+            cpu = _cpu(pid)
+            seen = helpers.setdefault(pid, {"started": now, "cpu": 0.0, "busy_until": now})
+            if cpu > seen["cpu"]:
+                seen["cpu"], seen["busy_until"] = cpu, now
         time.sleep(SAMPLE_EVERY)
     wall = time.perf_counter() - started
     if proc.returncode:
@@ -270,6 +288,9 @@ def run_child(task: str, **kwargs: Any) -> dict[str, Any]:
     os.unlink(result_path)
     result["process_seconds"] = wall
     result["peak_rss"] = peak
+    # The ingest's worker processes: how evenly the shares kept the two cores busy.
+    result["helpers"] = [helpers[pid] for pid in sorted(helpers, key=lambda p: helpers[p]["started"])
+                         if helpers[pid]["cpu"] >= 0.5]
     return result
 
 
@@ -554,6 +575,8 @@ def table(rows: list[dict[str, Any]]) -> str:
     stages = sorted({k for r in rows for k in r["ours"]["ingest"]["timings"]})
     for stage in stages:
         line(f"  ours stage {stage} (CPU s)", lambda r, s=stage: f"{r['ours']['ingest']['timings'].get(s, 0):.1f}")
+    line("  ours workers CPU s", lambda r: " / ".join(f"{h['cpu']:.1f}" for h in r["ours"]["ingest"]["helpers"]) or "-")
+    line("  ours workers busy until s (from start)", lambda r: " / ".join(f"{h['busy_until']:.1f}" for h in r["ours"]["ingest"]["helpers"]) or "-")
     line("re-ingest unchanged s (fresh process)", lambda r: f"{r['ours']['reingest']['with_import_seconds']:.2f}")
     line("  / full ingest (<=5% target)", lambda r: f"{100 * r['ratios']['reingest_vs_ingest']:.1f}%")
     line("re-ingest unchanged s (same process)", lambda r: f"{r['ours']['ingest']['reingest_inprocess_seconds']:.2f}")
