@@ -710,25 +710,20 @@ def english_analyzer() -> Analyzer:
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 
-def words(expression: re.Pattern, text: str) -> Iterator[tuple[str, int, int]]:
-    """The words a ``WordTokenizer`` with ``expression`` reads from ``text``, as (word,
-    start, end), without building a Whoosh token per word: a word cut short before a
-    conjunction loses its hyphen, and its span stops at the word."""
-    for match in expression.finditer(text):
-        word = match.group()
-        start, end = match.span()
-        if word.endswith("-"):
-            word, end = word[:-1], end - 1
-        yield word, start, end
-
-
 def exact_positions(text: str) -> dict[str, list[int]]:
     """What ``exact_analyzer`` makes of a text, as each term's positions, without
     Whoosh's token stream: at ingest the exact-form field took a third of the analysis
     time for the simplest chain. Kept equal to the chain by a test on real passages."""
     positions: dict[str, list[int]] = {}
-    for pos, (word, _, _) in enumerate(words(_TOKEN, text)):
-        positions.setdefault(word.lower(), []).append(pos)
+    for pos, word in enumerate(_TOKEN.findall(text)):
+        word = word.lower()
+        if word[-1] == "-":
+            word = word[:-1]
+        at = positions.get(word)
+        if at is None:
+            positions[word] = [pos]
+        else:
+            at.append(pos)
     return positions
 
 
@@ -741,10 +736,9 @@ def language_positions(text: str, lang: str) -> dict[str, list[int]] | None:
     passages."""
     stops, cached = _language_parts(lang)
     cache = cached._cache()
-    positions: dict[str, list[int]] = {}
+    at_word: dict[str, list[int]] = {}
     pos = -1
-    for index, match in enumerate(_TOKEN.finditer(text)):
-        word = match.group()
+    for index, word in enumerate(_TOKEN.findall(text)):
         if word.endswith("-"):
             return None
         word = word.lower()
@@ -752,13 +746,26 @@ def language_positions(text: str, lang: str) -> dict[str, list[int]] | None:
             continue
         # The stop filter renumbers: the first kept word keeps its place, the rest follow it.
         pos = index if pos < 0 else pos + 1
+        at = at_word.get(word)
+        if at is None:
+            at_word[word] = [pos]
+        else:
+            at.append(pos)
+    # Each distinct word's terms once (a passage repeats a third of its words); a term
+    # that two words give gets both their positions, sorted.
+    positions: dict[str, list[int]] = {}
+    merged = []
+    for word, at in at_word.items():
         found = cache.get(word)
         for term in found if found is not None else cached.terms(word, cache):
-            at = positions.get(term)
-            if at is None:
-                positions[term] = [pos]
+            have = positions.get(term)
+            if have is None:
+                positions[term] = at
             else:
-                at.append(pos)
+                positions[term] = have + at
+                merged.append(term)
+    for term in merged:
+        positions[term].sort()
     return positions
 
 

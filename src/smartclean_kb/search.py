@@ -572,8 +572,8 @@ def _match_spans(fields: list[tuple[Any, set[str]]], text: str,
                 for t in analyzer(text, chars=True, mode="index") if t.text in wanted]
     matching = {} if matching is None else matching
     spans = []
-    # The tokeniser's own pattern, without building a Token per word (3x faster), read
-    # as ``analysis.words`` does, inline: this loop sees every word of every hit. The
+    # The tokeniser's own pattern, without building a Token per word (3x faster); a word
+    # cut short before a conjunction loses its hyphen, as in ``WordTokenizer``. The
     # verdict is keyed by the match itself, so only a match gets its hyphen looked at.
     for match in expression.finditer(text):
         raw = match.group()
