@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, groupby
-from operator import itemgetter
+from operator import itemgetter, sub
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def _pack_gaps(numbers: Sequence[int]) -> bytes:
     """Ascending numbers (positions, document numbers) as the packed gaps between them."""
     if len(numbers) == 1:
         return _pack_uints([numbers[0]])
-    return _pack_uints([numbers[0], *(b - a for a, b in zip(numbers, numbers[1:]))])
+    return _pack_uints([numbers[0], *map(sub, numbers[1:], numbers)])
 
 
 def _unpack_gaps(packed: bytes) -> list[int]:
