@@ -733,7 +733,8 @@ def language_positions(text: str, lang: str) -> dict[str, list[int]] | None:
     update per word: most of the analysis time once the word cache is warm). None when
     a word is cut short before a conjunction (``ranta- ja``): only the chain's
     ``ElidedCompoundFilter`` joins those. Kept equal to the chain by a test on real
-    passages."""
+    passages. The terms of one word share its list of positions: read them, do not
+    change them."""
     stops, cached = _language_parts(lang)
     cache = cached._cache()
     at_word: dict[str, list[int]] = {}

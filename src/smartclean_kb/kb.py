@@ -448,7 +448,8 @@ class KnowledgeBase:
         """The file at ``path`` (found under ``root``) if it is one to ingest; else why not.
 
         Strings rather than Paths: building them was most of the walk, which runs
-        before the first file is processed and is most of a re-ingest with nothing changed."""
+        before the first file is processed and is a large part of a re-ingest with
+        nothing changed."""
         path = os.fspath(path)
         source = _shown(os.path.normpath(path))
         if extractor_for(path) is None:
