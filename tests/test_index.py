@@ -94,6 +94,62 @@ def test_compact_postings_match_whooshs_own(tmp_path: Path) -> None:
         assert results[0] == results[1] and results[0], text
 
 
+def _every_field(ix) -> dict:
+    """Everything a reader gives back: each indexed field's postings (number, weight,
+    value bytes), stored fields, field lengths and sortable column values."""
+    with ix.reader() as reader:
+        out: dict = {"stored": list(reader.all_stored_fields()), "docs": reader.doc_count_all()}
+        for fieldname in reader.indexed_field_names():
+            for term in reader.lexicon(fieldname):
+                m = reader.postings(fieldname, term)
+                rows = []
+                while m.is_active():
+                    rows.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                out[(fieldname, term)] = rows
+        for fieldname, field in ix.schema.items():
+            out[("length", fieldname)] = [reader.doc_field_length(n, fieldname) for n in range(out["docs"])]
+            if field.column_type:
+                column = reader.column_reader(fieldname)
+                out[("column", fieldname)] = [column[n] for n in range(out["docs"])]
+        return out
+
+
+def test_ingest_writer_writes_what_whooshs_writer_writes(tmp_path: Path) -> None:
+    """``index_writer``'s writer takes a document's fields a list at a time; identifiers,
+    numbers, sortable columns, stored values, boosts and text come out as Whoosh's own
+    writer makes them."""
+    def schema():
+        return Schema(doc_id=ID(stored=True), year=ID(stored=True, sortable=True),
+                      ordinal=NUMERIC(stored=True, sortable=True), note=STORED(),
+                      body=AnalysedText(analyzer=SimpleAnalyzer(), phrase=True))
+
+    rng = random.Random(11)
+    docs = []
+    for n in range(600):
+        fields = {"doc_id": f"d{n % 250}", "year": str(2014 + n % 8), "ordinal": n % 37,
+                  "body": " ".join(rng.choice(WORDS + ["kirjo", "harvinainen"]) for _ in range(rng.randint(1, 30)))}
+        if n % 3:
+            fields["note"] = {"n": n, "text": "ö" * (n % 5)}
+        if n % 50 == 7:
+            fields["_body_boost"] = 2.5
+        if n % 90 == 4:
+            del fields["year"]
+        docs.append(fields)
+    built = []
+    for name, make in (("ours", lambda ix: index_writer(ix, limitmb=32)), ("stock", lambda ix: ix.writer())):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), schema())
+        writer = make(ix)
+        for fields in docs:
+            writer.add_document(**fields)
+        writer.commit()
+        built.append(_every_field(ix))
+    ours, stock = built
+    assert ours.keys() == stock.keys() and ours == stock
+    assert len(ours[("doc_id", b"d7")]) == 3 and ("column", "ordinal") in ours and ("length", "body") in ours
+
+
 def test_postings_come_through_runs_on_disk_and_merges(tmp_path: Path) -> None:
     """A writer whose postings outgrow its memory writes sorted runs, in batches that cut
     common terms, and merges them (in rounds past ``MAX_RUNS``); a later writer merging
