@@ -893,10 +893,7 @@ class TermRunPool(PostingPool):
                   boost: float = 1.0) -> int:
         """A document's postings in one field; returns the field's length (the sum of its
         terms' frequencies)."""
-        if boost == 1.0:
-            postings = [(fieldname, tbytes, docnum, weight, vbytes) for tbytes, _, weight, vbytes in items]
-        else:
-            postings = [(fieldname, tbytes, docnum, weight * boost, vbytes) for tbytes, _, weight, vbytes in items]
+        postings = [(fieldname, tbytes, docnum, weight * boost, vbytes) for tbytes, _, weight, vbytes in items]
         self.fieldnames.add(fieldname)
         self.current.extend(postings)
         self.currentsize += self.POSTING_BYTES * len(postings)
@@ -953,14 +950,10 @@ class TermRunPool(PostingPool):
             rest = list(parts)
             if rest:
                 ids, weights, values = list(ids), list(weights), list(values)
-                in_order = True
                 for _, more_ids, more_weights, more_values in rest:
-                    in_order = in_order and ids[-1] < more_ids[0]
                     ids += more_ids
                     weights += more_weights
                     values += more_values
-                if not in_order:  # runs from documents added out of order: sort the term's postings
-                    ids, weights, values = map(list, zip(*sorted(zip(ids, weights, values), key=itemgetter(0))))
             yield key, ids, weights, values
 
     def reduce_to(self, target: int, k: int) -> None:
