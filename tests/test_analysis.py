@@ -29,6 +29,7 @@ def shares_term(a: str, b: str, lang: str) -> bool:
         ("jätehuollon", "jätehuolto", "fi"),
         ("kaupungin", "kaupunki", "fi"),
         ("kaupunkien", "kaupungissa", "fi"),
+        ("erilläänpitovelvollisuuden", "erilläänpitovelvollisuus", "fi"),
         ("städer", "stad", "sv"),
         ("hållbarhet", "hållbar", "sv"),
         ("hållbarheten", "hållbara", "sv"),
@@ -78,6 +79,21 @@ def test_known_swedish_words_are_split_through_their_lemma():
     assert {"byggnad", "arbete"} <= set(analyze("byggnadsarbetet", "sv"))
     assert {"byggnad", "skydd", "lag"} <= set(analyze("byggnadsskyddslagen", "sv"))
     assert {"avfall", "transportör"} <= set(analyze("avfallstransportören", "sv"))  # fewest parts
+
+
+def test_a_finnish_compound_no_dictionary_knows_ends_in_the_word_it_knows():
+    """Voikko reads no compound of ``erillään`` + ``pito``, nor any with ``smartclean``:
+    such a word is read as ending in the longest noun the dictionary knows, so its forms
+    meet and that noun finds it."""
+    assert {"erilläänpitovelvollisuus", "velvollisuus"} <= set(analyze("erilläänpitovelvollisuuden", "fi"))
+    assert "velvollisuus" in analyze("selvilläolovelvollisuudesta", "fi")
+    assert {"smartcleanhanke", "hanke"} <= set(analyze("smartcleanhankkeen", "fi"))
+
+
+@VOIKKO
+def test_a_name_that_ends_in_no_known_noun_stays_whole():
+    assert analyze("Aviapolis", "fi") == ["aviapolis"]
+    assert analyze("Raaseporissa", "fi") == ["raaseporissa", "raasepori"]
 
 
 @VOIKKO
@@ -187,6 +203,7 @@ def test_a_query_in_one_form_finds_a_document_in_another():
         {
             "fi-waste": ("fi", "Kaupungin jätehuollon kustannukset kasvoivat."),
             "fi-energy": ("fi", "Energiatehokkuus paranee uusissa rakennuksissa."),
+            "fi-sorting": ("fi", "Jätteiden erilläänpitovelvollisuudesta säädetään asetuksella."),
             "sv-waste": ("sv", "Avfallshanteringen i huvudstadsregionen kostar mer."),
             "sv-city": ("sv", "Städerna blir mer hållbara."),
             "en-city": ("en", "Cities report their waste costs."),
@@ -194,6 +211,7 @@ def test_a_query_in_one_form_finds_a_document_in_another():
     )
     assert search(ix, "jätehuolto kaupunki")[0][0] == "fi-waste"
     assert search(ix, "energia")[0][0] == "fi-energy"
+    assert search(ix, "erilläänpitovelvollisuus")[0][0] == "fi-sorting"
     assert search(ix, "avfall i regionen")[0][0] == "sv-waste"
     assert search(ix, "hållbarhet stad")[0][0] == "sv-city"
     assert search(ix, "city costs")[0][0] == "en-city"

@@ -36,7 +36,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "7"
+ANALYSER_VERSION = "8"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -275,7 +275,11 @@ def _voikko_derived_from(analysis: dict) -> list[str]:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def lemmas(word: str, lang: str) -> tuple[str, ...]:
-    """Dictionary lemmas of a lowercased word form; empty when no dictionary knows it."""
+    """Dictionary lemmas of a lowercased word form; empty when no dictionary knows it.
+
+    A Finnish compound the dictionary does not know but whose last part it does
+    (``erilläänpitovelvollisuuden``) has the compound's base form, built on that part's.
+    """
     if lang == "fi" and _voikko() is not None:
         found: dict[str, None] = {}
         for analysis in _voikko_analyses(word):
@@ -285,6 +289,9 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
                 # A participle is a form of its verb (``annettu`` -> ``antaa``), as UD
                 # lemmatises it; Voikko gives it its own base form.
                 found.update(dict.fromkeys(_voikko_derived_from(analysis)[-1:]))
+        if not found:
+            unknown = _unknown_compound(word)
+            return tuple(unknown[0] + tail for tail in unknown[1]) if unknown else ()
         return tuple(found)
     if lang in ("fi", "sv"):
         lemma = _forms(lang).get(word)
@@ -292,7 +299,46 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
             return (lemma.lower(),)
         if word in _lemma_set(lang):
             return (word,)
+        unknown = _unknown_compound(word) if lang == "fi" else None
+        if unknown:
+            return tuple(unknown[0] + tail for tail in unknown[1])
     return ()
+
+
+#: The shortest last part, and the word classes it may have (nouns and adjectives),
+#: by which a Finnish compound no dictionary knows is read as ending in a known word.
+MIN_UNKNOWN_TAIL = 6
+_TAIL_CLASSES = frozenset({"nimisana", "laatusana", "nimisana_laatusana"})
+#: How a Finnish compound's first part ends: a vowel, or the -s or -n of a case or
+#: derivation (``kuvantamis``-, ``takaisin``-). A first part ending otherwise was a cut
+#: through an inflection (``talteenotet`` + ``tavan``, read as ``tapa``).
+_HEAD_ENDINGS = frozenset("aeiouyäösn")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _unknown_compound(word: str) -> tuple[str, tuple[str, ...]] | None:
+    """A Finnish word no dictionary knows, read as a compound of an unknown first part
+    and the longest known noun or adjective it ends in: (the first part, the last
+    part's base forms). Voikko reads compounds only of parts its lexicon allows in one
+    (``erillään`` + ``pito`` is not), so ``erilläänpitovelvollisuuden`` and
+    ``erilläänpitovelvollisuus`` shared no term, and Snowball's stems do not meet
+    across consonant gradation either. simplemma's form table screens each candidate
+    tail before Voikko is asked, so the scan costs lookups, not analyses."""
+    if len(word) < MIN_PART + MIN_UNKNOWN_TAIL or not word.isalpha():
+        return None
+    forms, known = _forms("fi"), _lemma_set("fi")
+    voikko = _voikko()
+    for start in range(MIN_PART, len(word) - MIN_UNKNOWN_TAIL + 1):
+        tail = word[start:]
+        if word[start - 1] not in _HEAD_ENDINGS or (tail not in forms and tail not in known):
+            continue
+        if voikko is not None:
+            bases = [a["BASEFORM"].lower() for a in voikko.analyze(tail) if a.get("CLASS") in _TAIL_CLASSES]
+        else:
+            bases = [forms[tail].lower() if tail in forms else tail]
+        if bases:
+            return word[:start], tuple(dict.fromkeys(bases))
+    return None
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -306,6 +352,9 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         parts: dict[str, None] = {}
         for analysis in _voikko_simplest(word):
             parts.update(dict.fromkeys(_voikko_parts(word, analysis)))
+        if not parts and not _voikko_analyses(word):
+            unknown = _unknown_compound(word)
+            parts = dict.fromkeys(unknown[1] if unknown else ())
         return tuple(p for p in parts if len(p) >= MIN_PART and p != word)
     if lang in ("fi", "sv"):
         known = lemmas(word, lang)
@@ -316,6 +365,9 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         parts: dict[str, None] = {}
         for lemma in known:
             parts.update(dict.fromkeys(_split(lemma, lang, 0, lemma=True) or ()))
+        if not parts and lang == "fi" and word not in _forms(lang) and word not in _lemma_set(lang):
+            unknown = _unknown_compound(word)  # where ``known`` came from
+            parts = dict.fromkeys(unknown[1] if unknown else ())
         return tuple(p for p in _with_subparts(parts, lang) if p != word)
     return ()
 
