@@ -225,7 +225,8 @@ def test_exact_form_ranks_above_another_form():
 @pytest.mark.shared
 @pytest.mark.parametrize("name, lang, floor", [("finlex-fi", "fi", 0.81), ("finlex-sv", "sv", 0.75)])
 def test_finlex_sample_quality_is_pinned(name, lang, floor):
-    """100 headings against their sections plus 400 distractors (measured .832 fi, .769 sv).
+    """100 headings against their sections plus 400 distractors (measured .832 fi, .769 sv;
+    Finnish .807 with simplemma alone, where Voikko is not installed, pinned at .78).
 
     Swedish was .828 with the character 4-gram field always searched; that field went
     (a third of the index, much of the ingest time) for a fuzzy zero-hit fallback.
@@ -243,6 +244,8 @@ def test_finlex_sample_quality_is_pinned(name, lang, floor):
     ix = build_index({d: (lang, (folder / "docs" / f"{d}.txt").read_text(encoding="utf-8")) for d in pool})
     run = {q: search(ix, topics[q], limit=10) for q in qids}
     ndcg = score_run(run, {q: qrels[q] for q in qids})["ndcg@10"]
+    if lang == "fi" and analysis._voikko() is None:
+        floor = 0.78
     assert ndcg >= floor
 
 
