@@ -289,19 +289,15 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
                 # A participle is a form of its verb (``annettu`` -> ``antaa``), as UD
                 # lemmatises it; Voikko gives it its own base form.
                 found.update(dict.fromkeys(_voikko_derived_from(analysis)[-1:]))
-        if not found:
-            unknown = _unknown_compound(word)
-            return tuple(unknown[0] + tail for tail in unknown[1]) if unknown else ()
-        return tuple(found)
+        return tuple(found) if found else _unknown_compound(word)[0]
     if lang in ("fi", "sv"):
         lemma = _forms(lang).get(word)
         if lemma is not None:
             return (lemma.lower(),)
         if word in _lemma_set(lang):
             return (word,)
-        unknown = _unknown_compound(word) if lang == "fi" else None
-        if unknown:
-            return tuple(unknown[0] + tail for tail in unknown[1])
+        if lang == "fi":
+            return _unknown_compound(word)[0]
     return ()
 
 
@@ -316,18 +312,22 @@ _HEAD_ENDINGS = frozenset("aeiouyäösn")
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _unknown_compound(word: str) -> tuple[str, tuple[str, ...]] | None:
+def _unknown_compound(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A Finnish word no dictionary knows, read as a compound of an unknown first part
-    and the longest known noun or adjective it ends in: (the first part, the last
-    part's base forms). Voikko reads compounds only of parts its lexicon allows in one
+    and the longest known noun or adjective it ends in: (the compound's base forms, the
+    last part's), both empty for a word the dictionary knows or that ends in no known
+    word. Voikko reads compounds only of parts its lexicon allows in one
     (``erillään`` + ``pito`` is not), so ``erilläänpitovelvollisuuden`` and
     ``erilläänpitovelvollisuus`` shared no term, and Snowball's stems do not meet
     across consonant gradation either. simplemma's form table screens each candidate
     tail before Voikko is asked, so the scan costs lookups, not analyses."""
+    nothing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if len(word) < MIN_PART + MIN_UNKNOWN_TAIL or not word.isalpha():
-        return None
+        return nothing
     forms, known = _forms("fi"), _lemma_set("fi")
     voikko = _voikko()
+    if (_voikko_analyses(word) if voikko is not None else word in forms or word in known):
+        return nothing
     for start in range(MIN_PART, len(word) - MIN_UNKNOWN_TAIL + 1):
         tail = word[start:]
         if word[start - 1] not in _HEAD_ENDINGS or (tail not in forms and tail not in known):
@@ -337,8 +337,9 @@ def _unknown_compound(word: str) -> tuple[str, tuple[str, ...]] | None:
         else:
             bases = [forms[tail].lower() if tail in forms else tail]
         if bases:
-            return word[:start], tuple(dict.fromkeys(bases))
-    return None
+            tails = tuple(dict.fromkeys(bases))
+            return tuple(word[:start] + tail for tail in tails), tails
+    return nothing
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -352,9 +353,8 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         parts: dict[str, None] = {}
         for analysis in _voikko_simplest(word):
             parts.update(dict.fromkeys(_voikko_parts(word, analysis)))
-        if not parts and not _voikko_analyses(word):
-            unknown = _unknown_compound(word)
-            parts = dict.fromkeys(unknown[1] if unknown else ())
+        if not parts:
+            parts = dict.fromkeys(_unknown_compound(word)[1])
         return tuple(p for p in parts if len(p) >= MIN_PART and p != word)
     if lang in ("fi", "sv"):
         known = lemmas(word, lang)
@@ -365,9 +365,8 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         parts: dict[str, None] = {}
         for lemma in known:
             parts.update(dict.fromkeys(_split(lemma, lang, 0, lemma=True) or ()))
-        if not parts and lang == "fi" and word not in _forms(lang) and word not in _lemma_set(lang):
-            unknown = _unknown_compound(word)  # where ``known`` came from
-            parts = dict.fromkeys(unknown[1] if unknown else ())
+        if not parts and lang == "fi":
+            parts = dict.fromkeys(_unknown_compound(word)[1])
         return tuple(p for p in _with_subparts(parts, lang) if p != word)
     return ()
 
