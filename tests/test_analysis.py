@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import random
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -88,6 +92,25 @@ def test_a_finnish_compound_no_dictionary_knows_ends_in_the_word_it_knows():
     assert {"erilläänpitovelvollisuus", "velvollisuus"} <= set(analyze("erilläänpitovelvollisuuden", "fi"))
     assert "velvollisuus" in analyze("selvilläolovelvollisuudesta", "fi")
     assert {"smartcleanhanke", "hanke"} <= set(analyze("smartcleanhankkeen", "fi"))
+
+
+def test_without_voikko_a_compound_of_known_words_has_its_base_form():
+    """simplemma, what a machine without libvoikko gets, lists few compounds: a compound
+    of words it knows is given its first parts and its last part's base form, so its
+    forms meet in a term a phrase uses (a Snowball stem it is not)."""
+    code = (
+        "import json; from smartclean_kb.analysis import analyze, backend; "
+        "print(json.dumps([backend()] + [analyze(w, 'fi') for w in "
+        "('korjauspajan', 'korjauspajassa', 'kaupungintalon', 'Raaseporissa')]))"
+    )
+    env = {**os.environ, "SMARTCLEAN_KB_NO_VOIKKO": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    used, pajan, pajassa, talon, raasepori = json.loads(out.stdout)
+    assert "voikko" not in used.lower()
+    assert "korjauspaja" in pajan and "korjauspaja" in pajassa
+    assert {"korjaus", "paja"} <= set(pajan)
+    assert {"kaupungintalo", "kaupunki", "talo"} <= set(talon)
+    assert raasepori[0] == "raaseporissa"  # a name is kept as written
 
 
 @VOIKKO

@@ -36,7 +36,7 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
-ANALYSER_VERSION = "8"
+ANALYSER_VERSION = "9"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -297,8 +297,20 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
         if word in _lemma_set(lang):
             return (word,)
         if lang == "fi":
-            return _unknown_compound(word)[0]
+            return _unknown_compound(word)[0] or _split_base(word)
     return ()
+
+
+def _split_base(word: str) -> tuple[str, ...]:
+    """The base form of a Finnish word simplemma does not know but that splits into
+    words it does: its first parts as they stand and its last part's base form
+    (``korjauspajan`` -> ``korjauspaja``). simplemma lists few compounds, and without
+    this their forms met only through a Snowball stem, which a phrase does not use."""
+    found = _split_at(word, "fi", 0)
+    if found is None:
+        return ()
+    parts, cut = found
+    return (word[:cut] + parts[-1],)
 
 
 #: The shortest last part, and the word classes it may have (nouns and adjectives),
@@ -483,7 +495,13 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
     lemma as it stands, and its first part at least four letters long, since short
     heads of known words are mostly prefixes (``laboratorium`` is no ``lab`` + ``oratorium``).
     """
-    best: tuple[tuple[int, int], tuple[str, ...]] | None = None
+    found = _split_at(word, lang, depth, lemma)
+    return found[0] if found else None
+
+
+def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tuple[str, ...], int] | None:
+    """``_split``'s parts and where the last part starts in the word."""
+    best: tuple[tuple[int, int], tuple[str, ...], int] | None = None
     min_head = MIN_PART + 1 if lemma else MIN_PART
     for cut in range(min_head, len(word) - MIN_PART + 1):
         tail_lemma = _tail_lemma(word[cut:], lang, lemma)
@@ -505,8 +523,8 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
         if head_parts and (linked or len(word) - cut >= 4):
             score = (-len(head_parts), min(len(head), len(word) - cut) + 2 * linked)
             if best is None or score > best[0]:
-                best = (score, (*head_parts, tail_lemma))
-    return best[1] if best else None
+                best = (score, (*head_parts, tail_lemma), cut)
+    return (best[1], best[2]) if best else None
 
 
 @lru_cache(maxsize=None)
