@@ -46,6 +46,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermNotFound
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -336,6 +337,19 @@ class TermInfo(W3TermInfo):
 
     def set_postings(self, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]) -> None:
         self._inlined = (tuple(ids), tuple(weights), tuple(values) if values else (None,) * len(ids))
+
+    @classmethod
+    def inlined(cls, ids: Sequence[int], weights: Sequence[float], values: Sequence[bytes]) -> "TermInfo":
+        """The term info a postings writer gives a term of at most ``INLINE_POSTINGS``
+        postings (``values`` without the empty ones), without the writer's dozen calls."""
+        terminfo = cls()
+        stored = array("f", weights)  # the precision the postings writer keeps
+        terminfo._weight += sum(stored)
+        terminfo._df = len(ids)
+        terminfo._maxweight = max(0, max(weights))
+        terminfo._minid, terminfo._maxid = ids[0], ids[-1]
+        terminfo.set_postings(ids, stored, values)
+        return terminfo
 
     def to_bytes(self) -> bytes:
         if not self.is_inlined():
@@ -1038,14 +1052,24 @@ class TermRunPool(PostingPool):
 
 
 def write_terms(fieldwriter: "FieldWriter", schema: Schema, terms: Iterable[Term]) -> None:
-    """``FieldWriter.add_postings`` a term at a time: each term's postings in one call."""
+    """``FieldWriter.add_postings`` a term at a time: each term's postings in one call.
+    A rare term, most of a vocabulary, goes straight into the term dictionary with its
+    postings inlined, as the postings writer would have put it there."""
     current = None
+    add_term = fieldwriter._tindex.add
+    prefix = b""
     for (fieldname, tbytes), ids, weights, values in terms:
         if fieldname != current:
             if current is not None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
             current = fieldname
+            prefix = pack_ushort(fieldwriter._fieldid)
+        if len(ids) <= INLINE_POSTINGS:
+            kept = [v for v in values if v]
+            if not kept or len(kept) == len(ids):
+                add_term(prefix + tbytes, TermInfo.inlined(ids, weights, kept).to_bytes())
+                continue
         fieldwriter.start_term(tbytes)
         fieldwriter._postwriter.add_postings(ids, weights, values)
         fieldwriter.finish_term()
