@@ -323,6 +323,14 @@ _TAIL_CLASSES = frozenset({"nimisana", "laatusana", "nimisana_laatusana"})
 _HEAD_ENDINGS = frozenset("aeiouyäösn")
 
 
+def _simple_noun(analysis: dict) -> bool:
+    """A Voikko reading of a noun or adjective that is one word, with no clitic: the
+    longest tail Voikko reads is often a compound of its own (``omapalvelunumeromaksut``
+    after ``lyhytsan``) or a word with a clitic (``tokankaan``, not ``kankaan``)."""
+    return (analysis.get("CLASS") in _TAIL_CLASSES and analysis.get("STRUCTURE", "").count("=") == 1
+            and "FOCUS" not in analysis and "KYSYMYSLIITE" not in analysis)
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def _unknown_compound(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A Finnish word no dictionary knows, read as a compound of an unknown first part
@@ -331,23 +339,31 @@ def _unknown_compound(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     word. Voikko reads compounds only of parts its lexicon allows in one
     (``erillään`` + ``pito`` is not), so ``erilläänpitovelvollisuuden`` and
     ``erilläänpitovelvollisuus`` shared no term, and Snowball's stems do not meet
-    across consonant gradation either. simplemma's form table screens each candidate
-    tail before Voikko is asked, so the scan costs lookups, not analyses."""
+    across consonant gradation either. With Voikko, only Voikko is asked: simplemma's
+    Finnish table is 90 MB to load in every worker, and each ingest worker of a fresh
+    machine spent 20 s and a gigabyte decoding it, for the few hundred words of a
+    corpus that no dictionary knows."""
     nothing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if len(word) < MIN_PART + MIN_UNKNOWN_TAIL or not word.isalpha():
         return nothing
-    forms, known = _forms("fi"), _lemma_set("fi")
     voikko = _voikko()
-    if (_voikko_analyses(word) if voikko is not None else word in forms or word in known):
-        return nothing
+    if voikko is not None:
+        if _voikko_analyses(word):
+            return nothing
+    else:
+        forms, known = _forms("fi"), _lemma_set("fi")
+        if word in forms or word in known:
+            return nothing
     for start in range(MIN_PART, len(word) - MIN_UNKNOWN_TAIL + 1):
         tail = word[start:]
-        if word[start - 1] not in _HEAD_ENDINGS or (tail not in forms and tail not in known):
+        if word[start - 1] not in _HEAD_ENDINGS:
             continue
         if voikko is not None:
-            bases = [a["BASEFORM"].lower() for a in voikko.analyze(tail) if a.get("CLASS") in _TAIL_CLASSES]
-        else:
+            bases = [a["BASEFORM"].lower() for a in voikko.analyze(tail) if _simple_noun(a)]
+        elif tail in forms or tail in known:
             bases = [forms[tail].lower() if tail in forms else tail]
+        else:
+            continue
         if bases:
             tails = tuple(dict.fromkeys(bases))
             return tuple(word[:start] + tail for tail in tails), tails
