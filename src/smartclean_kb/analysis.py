@@ -105,12 +105,28 @@ class FormTable:
 
     @classmethod
     def build(cls, raw: dict[bytes, bytes]) -> "FormTable":
+        """Sorted by (CRC-32, form), with numpy: a stable sort of the CRCs, then the few
+        forms that share one sorted among themselves. Sorting a million Python tuples
+        took most of a fresh machine's first search (2.7 s of Swedish's, 11 s of Finnish's)."""
+        import numpy as np
+
         lemmas = sorted(set(raw.values()))
         number = {lemma: i for i, lemma in enumerate(lemmas)}
-        entries = sorted((zlib.crc32(form), form, number[lemma]) for form, lemma in raw.items())
-        return cls(array("I", (e[0] for e in entries)),
-                   array("I", accumulate((len(e[1]) for e in entries), initial=0)),
-                   b"".join(e[1] for e in entries), array("I", (e[2] for e in entries)),
+        forms = list(raw)
+        ids = np.fromiter(map(number.__getitem__, raw.values()), dtype=np.uint32, count=len(forms))
+        hashes = np.fromiter(map(zlib.crc32, forms), dtype=np.uint32, count=len(forms))
+        ranked = np.argsort(hashes, kind="stable")
+        hashes = hashes[ranked]
+        order = ranked.tolist()
+        same = np.flatnonzero(hashes[1:] == hashes[:-1]).tolist()
+        for k, i in enumerate(same):
+            if k == 0 or same[k - 1] != i - 1:
+                first = i
+            if k + 1 == len(same) or same[k + 1] != i + 1:
+                order[first:i + 2] = sorted(order[first:i + 2], key=forms.__getitem__)
+        forms = [forms[i] for i in order]
+        return cls(array("I", hashes.tobytes()), array("I", accumulate(map(len, forms), initial=0)),
+                   b"".join(forms), array("I", ids[order].tobytes()),
                    [lemma.decode("utf-8") for lemma in lemmas])
 
     def to_bytes(self) -> bytes:
