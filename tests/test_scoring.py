@@ -55,6 +55,22 @@ def test_ranking_matches_whooshs_own_scoring(edited_corpus, monkeypatch) -> None
     assert any(facets["lang"] for _, _, facets in ours)
 
 
+def test_common_terms_kept_between_searches_change_no_result_and_stay_in_budget(edited_corpus, monkeypatch) -> None:
+    """Postings kept from one search to the next (a server's common words) give the same
+    hits as reading them afresh, and a segment keeps no more than its budget: here one
+    posting per passage, so most terms are dropped again and read anew."""
+    monkeypatch.setattr(scoring, "SHARED_MIN_POSTINGS", 1)
+    monkeypatch.setattr(scoring, "SHARED_PER_PASSAGE", 1)
+    scoring._SHARED.clear()
+    first = _rankings(edited_corpus, limit=15, facets=True)
+    readers = [leaf.reader() for leaf, _ in edited_corpus._open().leaf_searchers()]
+    kept = [(scoring._SHARED[r], r) for r in readers if r in scoring._SHARED]
+    assert kept and all(0 < k.size <= k.budget == r.doc_count_all() for k, r in kept)
+    assert _rankings(edited_corpus, limit=15, facets=True) == first
+    assert first == _whooshs_own(edited_corpus, monkeypatch, limit=15, facets=True)
+    scoring._SHARED.clear()
+
+
 def test_filtered_ranking_matches_whooshs_own_scoring(edited_corpus, monkeypatch) -> None:
     ours = _rankings(edited_corpus, limit=30, lang="sv", facets=True)
     assert ours == _whooshs_own(edited_corpus, monkeypatch, limit=30, lang="sv", facets=True)

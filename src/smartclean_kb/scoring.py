@@ -14,8 +14,10 @@ them is scored by Whoosh itself.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -34,6 +36,12 @@ _NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: The postings one search has read, by (segment reader, field, term as stored): the
 #: proximity re-ranking reads the same terms' positions again.
 Reads = dict
+#: Common terms' postings kept between searches, per segment reader (``SharedPostings``):
+#: a term with at least ``SHARED_MIN_POSTINGS`` postings, up to ``SHARED_PER_PASSAGE``
+#: postings per passage the segment holds (about 20 MB at 100k passages), least
+#: recently used first out.
+SHARED_MIN_POSTINGS = 1000
+SHARED_PER_PASSAGE = 10
 
 
 def summed_terms(q: wq.Query) -> list[wq.Term] | None:
@@ -191,15 +199,71 @@ class TermPostings:
             yield docnum, weight, values[i - self._starts[block]]
 
 
+class SharedPostings:
+    """The postings of a segment's common terms, kept between searches.
+
+    A server's queries share their common words (``och``, ``tiedot``, ``uppgifter``), and
+    reading such a term's blocks and making its arrays again was the largest part of a
+    search at 100k passages. Rare terms are cheap to read and are not kept. A segment
+    never changes, so an entry never goes stale; the whole cache goes with its reader.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.entries: OrderedDict[tuple[str, bytes], TermPostings] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, bytes]) -> TermPostings | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, bytes], postings: TermPostings) -> None:
+        size = len(postings.ids)
+        if size > self.budget:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = postings
+            self.size += size
+            while self.size > self.budget:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped.ids)
+
+
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(reader) -> SharedPostings:
+    with _SHARED_LOCK:
+        found = _SHARED.get(reader)
+        if found is None:
+            found = _SHARED[reader] = SharedPostings(SHARED_PER_PASSAGE * reader.doc_count_all())
+        return found
+
+
 def _read(reads: Reads, reader, fieldname: str, term: bytes) -> TermPostings | None:
-    """The term's postings in one segment (None when it has none), read once per search."""
+    """The term's postings in one segment (None when it has none), read once per search,
+    and a common term's once per reader."""
     key = (reader, fieldname, term)
-    if key not in reads:
+    if key in reads:
+        return reads[key]
+    shared = _shared(reader)
+    postings = shared.get((fieldname, term))
+    if postings is None:
         try:
-            reads[key] = TermPostings(reader.postings(fieldname, term))
+            postings = TermPostings(reader.postings(fieldname, term))
         except TermNotFound:
-            reads[key] = None
-    return reads[key]
+            postings = None
+        if postings is not None and len(postings.ids) >= SHARED_MIN_POSTINGS:
+            shared.put((fieldname, term), postings)
+    reads[key] = postings
+    return postings
 
 
 def _bm25f(searcher: Searcher, fieldname: str) -> scoring.BM25F | None:
