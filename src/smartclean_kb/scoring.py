@@ -38,7 +38,7 @@ _NORMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 Reads = dict
 #: Common terms' postings kept between searches, per segment reader (``SharedPostings``):
 #: a term with at least ``SHARED_MIN_POSTINGS`` postings, up to ``SHARED_PER_PASSAGE``
-#: postings per passage the segment holds (about 20 MB at 100k passages), least
+#: postings per passage the segment holds (about 50 MB of a server at 100k passages), least
 #: recently used first out.
 SHARED_MIN_POSTINGS = 1000
 SHARED_PER_PASSAGE = 10
