@@ -129,3 +129,23 @@ def test_click_is_only_in_the_cli():
     import smartclean_kb.kb as kb
 
     assert not hasattr(kb, "click") and click
+
+
+def test_a_search_from_the_command_line_loads_no_extractor(index):
+    """BeautifulSoup and pypdf were half of a command-line search's start-up: only an
+    ingest loads them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from smartclean_kb.cli import cli\n"
+        "try:\n"
+        f"    cli(['search', '--index', {index!r}, 'jätehuolto', '--json'])\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "print(sorted(m for m in ('bs4', 'pypdf', 'lxml') if m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hits"]
+    assert result.stderr.strip().splitlines()[-1] == "[]"

@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from . import analysis, config
+from . import analysis, config, extract
 from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError, NotFoundError
 from .extract import extract_bytes, extractor_for, suffix
 from .extract.dates import year_of
@@ -512,6 +512,8 @@ class KnowledgeBase:
         would be committed: its share goes through :meth:`_pipeline` instead.
         """
         jobs = [(f, digests[f.key]) for f in todo]
+        if jobs:
+            extract.load()  # once, before any worker forks
         seen: set[str] = set()
 
         def tick(file: SourceFile) -> None:

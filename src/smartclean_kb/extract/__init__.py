@@ -6,25 +6,44 @@ or raises :class:`~smartclean_kb.errors.ExtractError` with a one-line reason.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ExtractError
 from ..models import Document
-from . import html, pdf, text
 
 Extractor = Callable[[bytes, str], Document]
+FORMATS = ("html", "pdf", "text")
 
+
+def _lazy(module: str) -> Extractor:
+    """A format's extractor that imports its module at its first file: BeautifulSoup and
+    pypdf were half of the command line's start-up, and a search never needs them."""
+    def extract(data: bytes, source: str) -> Document:
+        return importlib.import_module(f"{__name__}.{module}").extract(data, source)
+
+    extract.__qualname__ = f"{module}.extract"
+    return extract
+
+
+def load() -> None:
+    """Import every format's module now: an ingest does, before its workers fork."""
+    for module in FORMATS:
+        importlib.import_module(f"{__name__}.{module}")
+
+
+_html, _pdf, _text = (_lazy(module) for module in FORMATS)
 EXTRACTORS: dict[str, Extractor] = {
-    ".html": html.extract,
-    ".htm": html.extract,
-    ".xhtml": html.extract,
-    ".pdf": pdf.extract,
-    ".txt": text.extract,
-    ".text": text.extract,
-    ".md": text.extract,
-    ".markdown": text.extract,
+    ".html": _html,
+    ".htm": _html,
+    ".xhtml": _html,
+    ".pdf": _pdf,
+    ".txt": _text,
+    ".text": _text,
+    ".md": _text,
+    ".markdown": _text,
 }
 
 
