@@ -311,14 +311,16 @@ def _dir_bytes(path: Path) -> int:
 
 
 def child_dictionaries() -> dict[str, Any]:
-    """Decode simplemma's tables into the (empty) dictionary cache, as the first run on a
-    machine does: Swedish always, Finnish too when Voikko is not installed."""
+    """Fill the (empty) cache folder as the first run on a machine does: simplemma's
+    tables (Swedish always, Finnish too when Voikko is not installed) and the language
+    detector's parsed n-gram scores."""
     started = time.perf_counter()
-    from smartclean_kb import analysis
+    from smartclean_kb import analysis, language
 
     langs = ["sv"] + (["fi"] if analysis._voikko() is None else [])
     for lang in langs:
         analysis._forms(lang)
+    language._model()
     return {"seconds": time.perf_counter() - started, "langs": langs, "backend": analysis.backend()}
 
 

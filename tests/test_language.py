@@ -217,3 +217,27 @@ def test_accuracy_on_held_out_ud_sample(ud_dir):
         texts = buckets["sentence"] + buckets["paragraph"]
         false_labels = sum(detect_language(t).lang in TARGETS for t in texts) / len(texts)
         assert false_labels <= 0.03, (lang, false_labels)
+
+
+def test_the_ngram_scores_are_kept_between_runs(tmp_path, monkeypatch) -> None:
+    """The n-gram scores are parsed once, then read back from the cache folder with the
+    same detections; a damaged cache file is rebuilt, never an error."""
+    from smartclean_kb import language
+
+    monkeypatch.setenv("SMARTCLEAN_KB_CACHE", str(tmp_path))
+    data = language.DATA_DIR / "langid_ngrams.tsv.gz"
+    texts = ["Huvudstadsregionen ska bli ett skyltfönster", "jätehuollon kustannukset", "the city"]
+
+    def detections() -> list[tuple[str, float]]:
+        model = language._Model(language.DATA_DIR)
+        with monkeypatch.context() as m:
+            m.setattr(language, "_model", lambda: model)
+            return [(d.lang, d.probability) for d in map(language.detect_language, texts)]
+
+    parsed = language._grams(data)
+    cached = next(tmp_path.glob("langid-grams-*.pickle"))
+    first = detections()
+    assert language._grams(data) == parsed and [lang for lang, _ in first] == ["sv", "fi", "en"]
+    cached.write_bytes(b"not a pickle")
+    assert language._grams(data) == parsed and detections() == first
+    assert cached.read_bytes() != b"not a pickle"

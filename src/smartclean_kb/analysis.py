@@ -36,6 +36,8 @@ from whoosh.analysis import (
 )
 from whoosh.lang import stopwords_for_language
 
+from . import config
+
 ANALYSER_VERSION = "9"
 
 WORD_PATTERN = r"\w+"
@@ -183,35 +185,15 @@ def _forms(lang: str) -> FormTable:
     import simplemma
     from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 
-    path = cache_dir() / f"simplemma-{simplemma.__version__}-{lang}.table"
+    path = config.cache_dir() / f"simplemma-{simplemma.__version__}-{lang}.table"
     try:
         return FormTable.from_bytes(path.read_bytes())
     except Exception:  # missing, truncated or from another format: decode afresh below
         pass
     raw = DefaultDictionaryFactory().get_dictionary(lang)._dict
     table = FormTable.build(raw)
-    _save(path, table.to_bytes())
+    config.write_cache(path, table.to_bytes())
     return table
-
-
-def cache_dir() -> Path:
-    """Where decoded dictionaries are kept between runs: ``$SMARTCLEAN_KB_CACHE``, else
-    ``$XDG_CACHE_HOME/smartclean-kb`` or ``~/.cache/smartclean-kb``."""
-    chosen = os.environ.get("SMARTCLEAN_KB_CACHE")
-    if chosen:
-        return Path(chosen)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "smartclean-kb"
-
-
-def _save(path: Path, data: bytes) -> None:
-    """Write the cache file whole or not at all (two processes may write it at once)."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError:
-        partial.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=None)

@@ -35,3 +35,26 @@ def lock_timeout(value: float | None = None) -> float:
         return value
     env = os.environ.get(LOCK_TIMEOUT_ENV)
     return float(env) if env else DEFAULT_LOCK_TIMEOUT
+
+
+def cache_dir() -> Path:
+    """Where data derived from installed packages is kept between runs (simplemma's
+    tables, the language model's n-grams): ``$SMARTCLEAN_KB_CACHE``, else
+    ``$XDG_CACHE_HOME/smartclean-kb`` or ``~/.cache/smartclean-kb``. Deleting it is
+    always safe."""
+    chosen = os.environ.get("SMARTCLEAN_KB_CACHE")
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "smartclean-kb"
+
+
+def write_cache(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all (two processes may write it at once); a
+    folder that cannot be written only costs the time."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)

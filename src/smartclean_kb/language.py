@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import json
 import math
+import pickle
 import re
 import sys
 import threading
@@ -48,6 +50,7 @@ from itertools import repeat
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import config
 from .models import Detection
 
 LANGUAGES = ("fi", "sv", "en", "et", "da", "nb", "de")
@@ -166,9 +169,7 @@ class _Model:
             spec = meta["blooms"][lang]
             self.blooms.append((raw[offset:offset + spec["blocks"]], spec["blocks"], spec["seed"]))
             offset += spec["blocks"]
-        packed = gzip.decompress((data_dir / "langid_ngrams.tsv.gz").read_bytes())
-        fields = packed.decode("utf-8").split()
-        self.grams = dict(zip(fields[0::2], map(int, fields[1::2], repeat(16))))
+        self.grams = _grams(data_dir / "langid_ngrams.tsv.gz")
         self.known_counts = [
             sum(1 << (self.field_bits * i) for i in range(len(self.langs)) if mask >> i & 1)
             for mask in range(1 << len(self.langs))
@@ -268,6 +269,24 @@ class _Model:
                 known += known_by
         logits = [field / self.scale + bias for field, bias in zip(self.unpack(total), self.bias)]
         return _Scores(logits, len(words), self.unpack(known), checkable)
+
+
+def _grams(path: Path) -> dict[str, int]:
+    """The n-gram scores, from the cache folder when this very data file was read before:
+    parsing 200,000 packed scores took a quarter of a second, a third of every search
+    from the command line; their pickle loads in a quarter of that."""
+    raw = path.read_bytes()
+    cached = config.cache_dir() / f"langid-grams-{hashlib.sha1(raw).hexdigest()[:16]}.pickle"
+    try:
+        grams = pickle.loads(cached.read_bytes())
+        if isinstance(grams, dict):
+            return grams
+    except Exception:  # missing, truncated or unreadable: parse afresh below
+        pass
+    fields = gzip.decompress(raw).decode("utf-8").split()
+    grams = dict(zip(fields[0::2], map(int, fields[1::2], repeat(16))))
+    config.write_cache(cached, pickle.dumps(grams, pickle.HIGHEST_PROTOCOL))
+    return grams
 
 
 @functools.cache
