@@ -600,6 +600,16 @@ class WordTokenizer(RegexTokenizer):
             yield t
 
 
+def elided_readings(cut: str, parts: tuple[str, ...], lang: str) -> tuple[str, ...]:
+    """The words a word cut short before a conjunction stands for, given the parts of
+    the compound that completes it: the compound with that compound's last part, and
+    the cut word too when the new compound's own split would lose it."""
+    if not parts:
+        return (cut,)
+    compound = cut + parts[-1]
+    return (compound,) if cut in compound_parts(compound, lang) else (cut, compound)
+
+
 class ElidedCompoundFilter(Filter):
     """A word cut short before a conjunction also stands for the compound it shortens.
 
@@ -624,12 +634,13 @@ class ElidedCompoundFilter(Filter):
             if held:
                 parts = compound_parts(t.text, self.lang)
                 for h in held:
-                    if parts and getattr(h, "elided", False):
-                        compound = h.text + parts[-1]
-                        if h.text not in compound_parts(compound, self.lang):
-                            yield h.copy()  # the compound's own split would lose the word
-                        h.text = compound
-                    yield h
+                    if not getattr(h, "elided", False):
+                        yield h
+                        continue
+                    for text in elided_readings(h.text, parts, self.lang):
+                        reading = h.copy()
+                        reading.text = text
+                        yield reading
                 held = []
             yield t
         yield from held
@@ -868,17 +879,12 @@ def language_positions(text: str, lang: str) -> dict[str, list[int]]:
 
 def _join_elided(held: list[tuple[int, str, bool]], word: str, lang: str,
                  add: Callable[[str, int], None]) -> None:
-    """``ElidedCompoundFilter`` on the held words before ``word``: each cut word becomes
-    its compound with ``word``'s last part (and stays itself when that compound's own
-    split would lose it); conjunctions pass as they are."""
+    """``ElidedCompoundFilter`` on the held words before ``word``: each cut word gives
+    its ``elided_readings``; conjunctions pass as they are."""
     parts = compound_parts(word, lang)
     for at, held_word, elided in held:
-        if parts and elided:
-            compound = held_word + parts[-1]
-            if held_word not in compound_parts(compound, lang):
-                add(held_word, at)
-            held_word = compound
-        add(held_word, at)
+        for reading in (elided_readings(held_word, parts, lang) if elided else (held_word,)):
+            add(reading, at)
 
 
 @lru_cache(maxsize=None)
