@@ -255,8 +255,7 @@ class CompactPostingsWriter(W3PostingsWriter):
 
     def finish_postings(self):
         terminfo = self._terminfo
-        fits = len(self._ids) <= INLINE_POSTINGS and len(self._values) in (0, len(self._ids))
-        if isinstance(terminfo, TermInfo) and not self.written() and fits:
+        if isinstance(terminfo, TermInfo) and not self.written() and fits_inline(len(self._ids), len(self._values)):
             terminfo.add_block(self)
             terminfo.set_postings(self._ids, self._weights, self._values)
             self._terminfo = None
@@ -319,6 +318,12 @@ class CompactPostingsWriter(W3PostingsWriter):
 
 #: Terms with at most this many postings keep them in their term info (see ``TermInfo``).
 INLINE_POSTINGS = 32
+
+
+def fits_inline(postings: int, values: int) -> bool:
+    """Whether a term's postings go in its term info: at most ``INLINE_POSTINGS``, with a
+    value for every posting or for none (non-empty values counted)."""
+    return postings <= INLINE_POSTINGS and values in (0, postings)
 
 
 class TermInfo(W3TermInfo):
@@ -920,12 +925,8 @@ class TermRunPool(PostingPool):
         if queue is None:
             queue = self.by_field[fieldname] = []
             self.fieldnames.add(fieldname)
-        before = len(queue)
-        if boost == 1.0:
-            queue.extend([(tbytes, docnum, weight, vbytes) for tbytes, _, weight, vbytes in items])
-        else:
-            queue.extend([(tbytes, docnum, weight * boost, vbytes) for tbytes, _, weight, vbytes in items])
-        self.currentsize += self.POSTING_BYTES * (len(queue) - before)
+        queue.extend([(tbytes, docnum, weight * boost, vbytes) for tbytes, _, weight, vbytes in items])
+        self.currentsize += self.POSTING_BYTES * len(items)
         if self.currentsize > self.limit:
             self.save()
         return sum(map(itemgetter(1), items))
@@ -1067,7 +1068,7 @@ def write_terms(fieldwriter: "FieldWriter", schema: Schema, terms: Iterable[Term
             prefix = pack_ushort(fieldwriter._fieldid)
         if len(ids) <= INLINE_POSTINGS:
             kept = [v for v in values if v]
-            if not kept or len(kept) == len(ids):
+            if fits_inline(len(ids), len(kept)):
                 add_term(prefix + tbytes, TermInfo.inlined(ids, weights, kept).to_bytes())
                 continue
         fieldwriter.start_term(tbytes)
