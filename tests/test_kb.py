@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -267,3 +270,46 @@ def test_workers_writing_segments_of_their_own_give_the_one_process_index(tmp_pa
         b = [(h.passage_id, h.score, h.highlight) for h in two.search(query, limit=30, **filters)]
         assert a and a == b, query
     assert two.stats()["passages"] == one.stats()["passages"]
+
+
+_LEARN = """
+import pickle, sys
+from smartclean_kb import analysis, language
+from smartclean_kb.index import analyse_fields
+mode, path, result = sys.argv[1:4]
+if mode == "taught":
+    with open(path, "rb") as f:
+        words, scores = pickle.load(f)
+    analysis.add_learned(words)
+    language.add_learned(scores)
+analysis.collect_learned()
+language.collect_learned()
+texts = [("Jätehuollon kustannukset kasvoivat Vantaalla vuonna 2016.", "fi"),
+         ("Avfallshanteringen i huvudstadsregionen blev billigare.", "sv")]
+out = [(sorted(analyse_fields(t, lang)), [a.items for a in analyse_fields(t, lang).values()],
+        language.detect_language(t)) for t, lang in texts]
+learned = (analysis.take_learned(), language.take_learned())
+if mode == "first":
+    with open(path, "wb") as f:
+        pickle.dump(learned, f)
+with open(result, "wb") as f:
+    pickle.dump((out, [sum(map(len, learned[0].values())), len(learned[1])]), f)
+"""
+
+
+def test_ingest_workers_pass_on_the_word_forms_they_analysed(tmp_path):
+    """A word form's first analysis and language scores cost an ingest worker about
+    90 µs, and the workers of one corpus share most of their words: what one worker
+    learned, another takes in and then analyses none of it again, with the same result."""
+    def run(mode: str) -> tuple:
+        result = tmp_path / f"{mode}.pickle"
+        subprocess.run([sys.executable, "-c", _LEARN, mode, str(tmp_path / "learned.pickle"), str(result)],
+                       check=True)
+        return pickle.loads(result.read_bytes())
+
+    first, first_counts = run("first")
+    assert min(first_counts) >= 8  # the words and their language scores were collected
+    taught, taught_counts = run("taught")
+    assert taught == first
+    assert taught_counts == [0, 0]  # nothing analysed again
+    assert run("fresh")[1] == first_counts

@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -745,9 +745,11 @@ class WordCacheFilter(Filter):
         self.lang = lang
         self.filters = filters
 
+    def _key(self) -> tuple[str, tuple[str, ...]]:
+        return self.lang, tuple(type(f).__name__ for f in self.filters)
+
     def _cache(self) -> dict[str, tuple[str, ...]]:
-        key = (self.lang, tuple(type(f).__name__ for f in self.filters))
-        return _WORD_TERMS.setdefault(key, {})
+        return _WORD_TERMS.setdefault(self._key(), {})
 
     def terms(self, word: str, cache: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
         """The word's terms, from the cache or the filters."""
@@ -762,6 +764,8 @@ class WordCacheFilter(Filter):
             if len(cache) >= WORD_CACHE_SIZE:
                 cache.clear()
             cache[word] = found
+            if _LEARNED is not None:
+                _LEARNED.setdefault(self._key(), {})[word] = found
         return found
 
     def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
@@ -775,6 +779,42 @@ class WordCacheFilter(Filter):
 
 #: (lang, filter names) -> word -> terms; module level so pickled analysers stay small.
 _WORD_TERMS: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
+#: The word cache's new entries since ``take_learned``, while ``collect_learned`` is on.
+_LEARNED: dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None = None
+Learned = dict[tuple[str, tuple[str, ...]], dict[str, tuple[str, ...]]]
+
+
+def collect_learned() -> None:
+    """Keep each word form this process analyses from now on, for ``take_learned``.
+
+    Ingest workers pass these to each other: a word's terms depend on the word alone,
+    its first analysis costs about 70 µs, and the workers of one corpus share most of
+    their vocabulary (the 10k perf corpus: 38,000 of each worker's 45,000 and 53,000 forms).
+    """
+    global _LEARNED
+    if _LEARNED is None:
+        _LEARNED = {}
+
+
+def take_learned() -> Learned:
+    """The word forms analysed since the last call (see ``collect_learned``)."""
+    global _LEARNED
+    taken = _LEARNED or {}
+    if _LEARNED is not None:
+        _LEARNED = {}
+    return taken
+
+
+def add_learned(learned: Learned) -> None:
+    """Word forms another process analysed, into this one's word cache (as far as it has
+    room: they only save work), without passing them on again."""
+    for key, words in learned.items():
+        cache = _WORD_TERMS.setdefault(key, {})
+        room = WORD_CACHE_SIZE - len(cache)
+        if room >= len(words):
+            cache.update(words)
+        elif room > 0:
+            cache.update(islice(words.items(), room))
 
 
 # --- analysers --------------------------------------------------------------------
