@@ -51,8 +51,10 @@ SIZE_PER_FILE = 256
 #: are shared out: parsing HTML costs more per byte, though markup holds fewer words
 #: (10k perf corpus: shares of 12.0 and 14.2 CPU-s at 1, 12.0 and 12.0 at 1.75).
 BYTE_COST = {".html": 1.75, ".htm": 1.75}
-#: How often an ingest worker sends the others the word forms it analysed.
-LEARNING_SECONDS = 0.05
+#: An ingest worker reports its files in batches of at most this many, or after this
+#: long, with the word forms it analysed meanwhile for the other workers.
+REPORT_FILES = 16
+REPORT_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -575,12 +577,13 @@ class KnowledgeBase:
                         receiver.close()
                         inboxes.pop(receiver).close()
                         continue
-                    if message[0] == "learned":
-                        _pass_on(message[1], [feed for r, feed in inboxes.items() if r is not receiver])
-                    elif message[0] == "file":
-                        tick(share[len(outcome.items)][0])
-                        outcome.items.append(message[1])
-                        timings.update(message[2])
+                    if message[0] == "files":
+                        for item, spent in message[1]:
+                            tick(share[len(outcome.items)][0])
+                            outcome.items.append(item)
+                            timings.update(spent)
+                        if message[2] is not None:
+                            _pass_on(message[2], [feed for r, feed in inboxes.items() if r is not receiver])
                     elif message[0] == "done":
                         outcome.segment, outcome.finished = message[1], True
                         timings.update(message[2])
@@ -705,13 +708,14 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers:
                  initargs: tuple[int, int | None, tuple[int, int] | None], inbox=None) -> None:
     """A worker's whole pipeline: extract -> ... -> index, into a segment of its own.
 
-    Each file goes back as soon as it is done (for progress), without its passages;
-    then the segment, which the ingest adds to its commit. What the analysers learn
-    goes to the other workers through the ingest, and theirs comes in on ``inbox``.
+    Files go back in small batches as they are done (for progress), without their
+    passages; then the segment, which the ingest adds to its commit. What the analysers
+    learn goes to the other workers through the ingest, and theirs comes in on ``inbox``.
     """
     _worker_init(*initargs)
     try:
-        learning = _Learning(sender, inbox) if inbox is not None and workers > 1 else None
+        learning = _Learning(inbox) if inbox is not None and workers > 1 else None
+        reports = _Reports(sender, learning)
         index = open_for_writing(Path(path), fresh=False)
         writer = index_writer(index, WRITER_POOL_MB // workers, lock=False)
         for job in jobs:
@@ -724,9 +728,8 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers:
                 entry = add_passages(writer, item)
                 spent["index"] = time.perf_counter() - t
                 written = tuple(entry[k] for k in _WRITTEN)
-            sender.send(("file", (item.error, item.lasting, item.warnings, written), spent))
-            if learning is not None:
-                learning.give()
+            reports.add((item.error, item.lasting, item.warnings, written), spent)
+        reports.send()
         t = time.perf_counter()
         segment = finish_segment(writer)
         sender.send(("done", segment, {"commit": time.perf_counter() - t}))
@@ -744,17 +747,15 @@ class _Learning:
 
     A first sighting of a word form costs about 90 µs (analysis and language scores),
     and each worker paid for every word of its share: on the 10k perf corpus both
-    workers analysed 38,000 of the same forms. Each worker sends what it learned
-    every ``LEARNING_SECONDS`` and takes in the others' between files. A word's terms
+    workers analysed 38,000 of the same forms. Each worker sends what it learned with
+    its reports (``_Reports``) and takes in the others' between files. A word's terms
     and scores depend on the word alone, so the index is the same whoever analysed it.
     """
 
-    def __init__(self, sender, inbox) -> None:
+    def __init__(self, inbox) -> None:
         analysis.collect_learned()
         language.collect_learned()
-        self.sender = sender
         self.received: deque[bytes] = deque()
-        self.last = time.perf_counter()
         # A thread keeps the inbox drained, so the ingest never waits on a busy worker.
         threading.Thread(target=self._read, args=(inbox,), name="learning-inbox", daemon=True).start()
 
@@ -771,14 +772,36 @@ class _Learning:
             analysis.add_learned(words)
             language.add_learned(scores)
 
-    def give(self) -> None:
-        now = time.perf_counter()
-        if now - self.last < LEARNING_SECONDS:
-            return
-        self.last = now
+    def learned(self) -> bytes | None:
+        """What this worker learned since the last call, packed for the others."""
         words, scores = analysis.take_learned(), language.take_learned()
-        if words or scores:
-            self.sender.send(("learned", pickle.dumps((words, scores), pickle.HIGHEST_PROTOCOL)))
+        return pickle.dumps((words, scores), pickle.HIGHEST_PROTOCOL) if words or scores else None
+
+
+class _Reports:
+    """A worker's finished files, sent to the ingest in batches (``REPORT_FILES``,
+    ``REPORT_SECONDS``): a message per file cost the ingest process 1.5-2 CPU-s at 10k
+    passages, taken from the two workers on a two-core machine. A batch is small, so a
+    worker that dies has reported nearly every file it finished, and the files retried
+    one at a time after it start close to the one that killed it."""
+
+    def __init__(self, sender, learning: _Learning | None) -> None:
+        self.sender = sender
+        self.learning = learning
+        self.batch: list[tuple[tuple[Any, ...], dict[str, float]]] = []
+        self.last = time.perf_counter()
+
+    def add(self, item: tuple[Any, ...], spent: dict[str, float]) -> None:
+        self.batch.append((item, spent))
+        if len(self.batch) >= REPORT_FILES or time.perf_counter() - self.last >= REPORT_SECONDS:
+            self.send()
+
+    def send(self) -> None:
+        learned = self.learning.learned() if self.learning is not None else None
+        if self.batch or learned is not None:
+            self.sender.send(("files", self.batch, learned))
+        self.batch = []
+        self.last = time.perf_counter()
 
 
 def _pass_on(learned: bytes, feeds: list[Any]) -> None:
