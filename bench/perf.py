@@ -228,7 +228,34 @@ def load_queries() -> list[str]:
 
 
 def _tree(pid: int) -> list[int]:
-    """pid and all its descendants, from /proc."""
+    """pid and all its descendants, from each thread's ``children`` file in /proc.
+
+    Sampled every ``SAMPLE_EVERY``: reading every process's stat file instead cost 1.3 ms
+    a sample, 6 % of a core, which a two-worker ingest on two cores loses and a
+    one-process baseline does not (its second core is idle). Without ``children``
+    files (a kernel built without them) every process's stat file is read.
+    """
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{p}/task/{task}/children", "rb") as handle:
+                    todo.extend(int(c) for c in handle.read().split())
+            except FileNotFoundError:
+                return _tree_from_stat(pid)
+            except OSError:
+                continue
+    return out
+
+
+def _tree_from_stat(pid: int) -> list[int]:
+    """pid and all its descendants, from every process's stat file."""
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
