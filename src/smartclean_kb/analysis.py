@@ -22,7 +22,6 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from whoosh.analysis import (
