@@ -47,10 +47,10 @@ WRITER_POOL_MB = 96
 CAREFUL_FILES = 24
 #: Bytes a file costs beyond its size when the files are shared out among workers.
 SIZE_PER_FILE = 256
-#: What a byte of a file of this kind costs against a byte of plain text, when the files
-#: are shared out: parsing HTML costs more per byte, though markup holds fewer words
-#: (10k perf corpus: shares of 12.0 and 14.2 CPU-s at 1, 12.0 and 12.0 at 1.75).
-BYTE_COST = {".html": 1.75, ".htm": 1.75}
+#: What a byte of a file of this format costs against a byte of plain text, when the
+#: files are shared out: parsing HTML costs more per byte, though markup holds fewer
+#: words (10k perf corpus: shares of 12.0 and 14.2 CPU-s at 1, 12.0 and 12.0 at 1.75).
+BYTE_COST = {"html": 1.75}
 #: An ingest worker reports its files in batches of at most this many, or after this
 #: long, with the word forms it analysed meanwhile for the other workers.
 REPORT_FILES = 16
@@ -691,7 +691,8 @@ def _shares(jobs: list[tuple[SourceFile, str]], count: int) -> list[list[tuple[S
     Consecutive, so the documents keep their order and numbers across the segments, and
     fixed by the files alone, so the same files always give the same index.
     """
-    sizes = [_size(file.path) * BYTE_COST.get(suffix(file.path).lower(), 1.0) + SIZE_PER_FILE for file, _ in jobs]
+    sizes = [_size(file.path) * BYTE_COST.get(extract.format_of(file.path), 1.0) + SIZE_PER_FILE
+             for file, _ in jobs]
     ends = list(itertools.accumulate(sizes))
     cuts = [0] + [bisect.bisect_left(ends, ends[-1] * k / count) + 1 for k in range(1, count)] + [len(jobs)]
     return [jobs[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]

@@ -34,17 +34,19 @@ def load() -> None:
         importlib.import_module(f"{__name__}.{module}")
 
 
-_html, _pdf, _text = (_lazy(module) for module in FORMATS)
-EXTRACTORS: dict[str, Extractor] = {
-    ".html": _html,
-    ".htm": _html,
-    ".xhtml": _html,
-    ".pdf": _pdf,
-    ".txt": _text,
-    ".text": _text,
-    ".md": _text,
-    ".markdown": _text,
+#: The format (module) of each suffix we index.
+FORMAT_OF: dict[str, str] = {
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".pdf": "pdf",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".markdown": "text",
 }
+_EXTRACTOR_OF_FORMAT = {module: _lazy(module) for module in FORMATS}
+EXTRACTORS: dict[str, Extractor] = {ext: _EXTRACTOR_OF_FORMAT[module] for ext, module in FORMAT_OF.items()}
 
 
 def suffix(path: str | Path) -> str:
@@ -53,6 +55,11 @@ def suffix(path: str | Path) -> str:
     name = os.path.basename(os.fspath(path).rstrip(os.sep))
     dot = name.rfind(".")
     return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def format_of(path: str | Path) -> str | None:
+    """A file's format (``html``, ``pdf``, ``text``), or None for a type we do not index."""
+    return FORMAT_OF.get(suffix(path).lower())
 
 
 def extractor_for(path: str | Path) -> Extractor | None:
