@@ -552,8 +552,9 @@ class KnowledgeBase:
         context = multiprocessing.get_context()
         outcomes = [_Outcome() for _ in shares]
         processes = []
-        waiting: dict[Any, tuple[list[tuple[SourceFile, str]], _Outcome]] = {}
-        inboxes: dict[Any, Any] = {}  # a worker's receiver -> the pipe that feeds it what the others learned
+        # A running worker's receiver -> its share, its outcome so far, and the pipe that
+        # feeds it what the others learned.
+        waiting: dict[Any, tuple[list[tuple[SourceFile, str]], _Outcome, Any]] = {}
         try:
             for share, outcome in zip(shares, outcomes):
                 receiver, sender = context.Pipe(duplex=False)
@@ -565,17 +566,16 @@ class KnowledgeBase:
                 sender.close()
                 inbox.close()
                 processes.append(process)
-                waiting[receiver] = (share, outcome)
-                inboxes[receiver] = feed
+                waiting[receiver] = (share, outcome, feed)
             while waiting:
                 for receiver in multiprocessing.connection.wait(list(waiting)):
-                    share, outcome = waiting[receiver]
+                    share, outcome, feed = waiting[receiver]
                     try:
                         message = receiver.recv()
                     except (EOFError, OSError):  # died: killed, or a crash in a parser's C code
                         del waiting[receiver]
                         receiver.close()
-                        inboxes.pop(receiver).close()
+                        feed.close()
                         continue
                     if message[0] == "files":
                         for item, spent in message[1]:
@@ -583,19 +583,18 @@ class KnowledgeBase:
                             outcome.items.append(item)
                             timings.update(spent)
                         if message[2] is not None:
-                            _pass_on(message[2], [feed for r, feed in inboxes.items() if r is not receiver])
+                            _pass_on(message[2], [other[2] for r, other in waiting.items() if r is not receiver])
                     elif message[0] == "done":
                         outcome.segment, outcome.finished = message[1], True
                         timings.update(message[2])
                         del waiting[receiver]
                         receiver.close()
-                        inboxes.pop(receiver).close()
+                        feed.close()
                     else:
                         raise _worker_failure(message[1], message[2])
         finally:
-            for receiver in waiting:
+            for receiver, (_, _, feed) in waiting.items():
                 receiver.close()
-            for feed in inboxes.values():
                 feed.close()
             for process in processes:
                 if waiting and process.is_alive():
@@ -706,7 +705,7 @@ def _size(path: str) -> int:
 
 
 def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers: int,
-                 initargs: tuple[int, int | None, tuple[int, int] | None], inbox=None) -> None:
+                 initargs: tuple[int, int | None, tuple[int, int] | None], inbox) -> None:
     """A worker's whole pipeline: extract -> ... -> index, into a segment of its own.
 
     Files go back in small batches as they are done (for progress), without their
@@ -715,7 +714,7 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers:
     """
     _worker_init(*initargs)
     try:
-        learning = _Learning(inbox) if inbox is not None and workers > 1 else None
+        learning = _Learning(inbox) if workers > 1 else None
         reports = _Reports(sender, learning)
         index = open_for_writing(Path(path), fresh=False)
         writer = index_writer(index, WRITER_POOL_MB // workers, lock=False)
