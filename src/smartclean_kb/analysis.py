@@ -798,9 +798,9 @@ def collect_learned() -> None:
 def take_learned() -> Learned:
     """The word forms analysed since the last call (see ``collect_learned``)."""
     global _LEARNED
-    taken = _LEARNED or {}
-    if _LEARNED is not None:
-        _LEARNED = {}
+    if _LEARNED is None:
+        return {}
+    taken, _LEARNED = _LEARNED, {}
     return taken
 
 
@@ -809,11 +809,7 @@ def add_learned(learned: Learned) -> None:
     room: they only save work), without passing them on again."""
     for key, words in learned.items():
         cache = _WORD_TERMS.setdefault(key, {})
-        room = WORD_CACHE_SIZE - len(cache)
-        if room >= len(words):
-            cache.update(words)
-        elif room > 0:
-            cache.update(islice(words.items(), room))
+        cache.update(islice(words.items(), max(0, WORD_CACHE_SIZE - len(cache))))
 
 
 # --- analysers --------------------------------------------------------------------

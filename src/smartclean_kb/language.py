@@ -318,9 +318,9 @@ def take_learned() -> Learned:
     """The words scored since the last call (see ``collect_learned``)."""
     model = _model()
     with model.lock:
-        taken = model.learned or {}
-        if model.learned is not None:
-            model.learned = {}
+        if model.learned is None:
+            return {}
+        taken, model.learned = model.learned, {}
     return taken
 
 
@@ -328,11 +328,7 @@ def add_learned(learned: Learned) -> None:
     """Words another process scored, into this one's cache (as far as it has room)."""
     model = _model()
     with model.lock:
-        room = CACHE_LIMIT - len(model.cache)
-        if room >= len(learned):
-            model.cache.update(learned)
-        elif room > 0:
-            model.cache.update(islice(learned.items(), room))
+        model.cache.update(islice(learned.items(), max(0, CACHE_LIMIT - len(model.cache))))
 
 
 def _softmax(logits: Sequence[float]) -> list[float]:
