@@ -856,14 +856,18 @@ def exact_positions(text: str) -> dict[str, list[int]]:
     return positions
 
 
-def language_positions(text: str, lang: str) -> dict[str, list[int]]:
+def language_positions(text: str, lang: str,
+                       exact: dict[str, list[int]] | None = None) -> dict[str, list[int]]:
     """What ``language_analyzer(lang)`` makes of a text, as each term's positions,
     without Whoosh's token stream (a Token, five filter generators and a dictionary
     update per word: most of the analysis time once the word cache is warm). A word cut
     short before a conjunction (``ranta- ja``) is joined as ``ElidedCompoundFilter``
     joins it: a third of Finnish statute passages have one. Kept equal to the chain by
     a test on real passages. The terms of one word share its list of positions: read
-    them, do not change them."""
+    them, do not change them.
+
+    An ``exact`` dict (empty) is filled with what ``exact_positions`` gives, from the
+    same reading of the text: both fields tokenise and lowercase alike."""
     stops, cached = _language_parts(lang)
     cache = cached._cache()
     conjunctions = CONJUNCTIONS.get(lang, ())
@@ -881,6 +885,12 @@ def language_positions(text: str, lang: str) -> dict[str, list[int]]:
     for index, word in enumerate(_TOKEN.findall(text)):
         elided = word.endswith("-")
         word = (word[:-1] if elided else word).lower()
+        if exact is not None:
+            seen = exact.get(word)
+            if seen is None:
+                exact[word] = [index]
+            else:
+                seen.append(index)
         if word in stops:
             continue
         # The stop filter renumbers: the first kept word keeps its place, the rest follow it.
