@@ -123,9 +123,11 @@ def _one_position(position: int) -> bytes:
 
 def _pack_uints(numbers: list[int]) -> bytes:
     """Numbers as a one-letter array type code and the array's little-endian bytes."""
-    widest = max(numbers, default=0)
-    if widest < 0x100:
+    try:  # most lists are of bytes: positions' gaps, small document gaps
         return b"B" + bytes(numbers)
+    except ValueError:
+        pass
+    widest = max(numbers)
     code = "H" if widest < 0x10000 else "I" if widest < 0x100000000 else "Q"
     return code.encode("ascii") + _little_endian(array(code, numbers)).tobytes()
 
@@ -138,8 +140,6 @@ def _unpack_uints(packed: bytes) -> array:
 
 def _pack_gaps(numbers: Sequence[int]) -> bytes:
     """Ascending numbers (positions, document numbers) as the packed gaps between them."""
-    if len(numbers) == 1:
-        return _pack_uints([numbers[0]])
     return _pack_uints([numbers[0], *map(sub, numbers[1:], numbers)])
 
 
