@@ -144,6 +144,22 @@ def test_a_name_that_ends_in_no_known_noun_stays_whole():
     assert analyze("Raaseporissa", "fi") == ["raaseporissa", "raasepori"]
 
 
+def test_a_finnish_names_inflected_forms_meet_its_base_form():
+    """Snowball cuts a name's case ending but not its stem change (``Aviapoliksen`` is
+    ``aviapoliks`` to it, ``Slushin`` stays whole), so a search for the name missed
+    every page that inflects it."""
+    for form in ("Aviapoliksen", "Aviapoliksessa", "Aviapolista", "Aviapoliksiin"):
+        assert "aviapolis" in analyze(form, "fi"), form
+    for form in ("Slushin", "Slushissa", "Slushia"):
+        assert "slush" in analyze(form, "fi"), form
+    assert "uber" in analyze("Uberilla", "fi")
+    ix = build_index({"avia": ("fi", "Aviapoliksen työmatkat lyhenivät."),
+                      "slush": ("fi", "Slushissa esiteltiin uusia yrityksiä."),
+                      "other": ("fi", "Polis ja slussi ovat eri asioita.")})
+    assert [d for d, _ in search(ix, "Aviapolis")] == ["avia"]
+    assert [d for d, _ in search(ix, "Slush")] == ["slush"]
+
+
 @VOIKKO
 def test_finnish_parts_are_the_base_forms_of_the_components():
     assert {"työ", "tekijä"} <= set(analyze("työntekijän", "fi"))

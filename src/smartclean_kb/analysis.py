@@ -37,7 +37,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "9"
+ANALYSER_VERSION = "10"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -702,10 +702,44 @@ class DerivationFilter(AddedTermsFilter):
 
 
 class UnknownStemFilter(AddedTermsFilter):
-    """Adds a Snowball stem for words no dictionary knows (names, new compounds)."""
+    """Adds a Snowball stem for words no dictionary knows (names, new compounds), and
+    the base forms a Finnish name's inflection implies (``name_bases``)."""
 
     def added(self, word: str) -> Iterable[str]:
-        return () if lemmas(word, self.lang) else (_snowball(self.lang)(word),)
+        if lemmas(word, self.lang):
+            return ()
+        return (_snowball(self.lang)(word), *name_bases(word, self.lang))
+
+
+_KS_INFLECTED = re.compile(
+    r"(.{2,}[aeiouyäö])ks(?:e(?:n|en|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|na|nä|ksi|tta|ttä)?"
+    r"|i(?:en|a|ä|in|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|na|nä|ksi|neen))"
+)
+"""A name in -s inflected on its -kse- / -ksi- stem: ``Aviapoliksen``, ``Aviapoliksiin``."""
+_S_PARTITIVE = re.compile(r"(.{2,}[aeiouyäö]s)t[aä]")
+"""A name in -s in the partitive: ``Aviapolista``."""
+_I_INFLECTED = re.compile(
+    r"(.{2,}[^\W\daeiouyäöå_])i(?:n|in|a|ä|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|na|nä|ksi|neen)"
+)
+"""A name ending in a consonant, inflected with a linking -i-: ``Slushin``, ``Uberilla``."""
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def name_bases(word: str, lang: str) -> tuple[str, ...]:
+    """Base forms that a Finnish ending implies for a word no dictionary knows.
+
+    Snowball cuts the case ending but not the stem change of two kinds of names:
+    those in -s (``Aviapolis``: ``Aviapoliksen``, ``Aviapolista``; Snowball leaves
+    ``aviapoliks`` and ``aviapol``) and foreign ones ending in a consonant, which take a
+    linking -i- (``Slush``: ``Slushin``, ``Slushissa``; Snowball leaves ``slushin``).
+    A guess that is wrong (``Teslasta`` also reads as ``teslas``) only adds a term that
+    no other word has.
+    """
+    if lang != "fi":
+        return ()
+    out = [m.group(1) + "s" for m in [_KS_INFLECTED.fullmatch(word)] if m]
+    out += [m.group(1) for pattern in (_S_PARTITIVE, _I_INFLECTED) for m in [pattern.fullmatch(word)] if m]
+    return tuple(dict.fromkeys(base for base in out if base != word))
 
 
 @lru_cache(maxsize=None)
