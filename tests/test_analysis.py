@@ -153,6 +153,7 @@ def test_a_finnish_names_inflected_forms_meet_its_base_form():
     for form in ("Slushin", "Slushissa", "Slushia"):
         assert "slush" in analyze(form, "fi"), form
     assert "uber" in analyze("Uberilla", "fi")
+    assert "jätkäsaari" in analyze("Jätkäsaaris", "sv") and "otaniemi" in analyze("Otaniemis", "sv")
     ix = build_index({"avia": ("fi", "Aviapoliksen työmatkat lyhenivät."),
                       "slush": ("fi", "Slushissa esiteltiin uusia yrityksiä."),
                       "other": ("fi", "Polis ja slussi ovat eri asioita.")})

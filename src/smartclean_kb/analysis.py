@@ -722,19 +722,24 @@ _I_INFLECTED = re.compile(
     r"(.{2,}[^\W\daeiouyäöå_])i(?:n|in|a|ä|ssa|ssä|sta|stä|lla|llä|lta|ltä|lle|na|nä|ksi|neen)"
 )
 """A name ending in a consonant, inflected with a linking -i-: ``Slushin``, ``Uberilla``."""
+_SV_GENITIVE = re.compile(r"(.{2,}[iuåäö])s")
+"""A Swedish genitive whose -s Snowball keeps after these vowels: ``Jätkäsaaris``, ``Otaniemis``."""
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def name_bases(word: str, lang: str) -> tuple[str, ...]:
-    """Base forms that a Finnish ending implies for a word no dictionary knows.
+    """Base forms that an ending implies for a word no dictionary knows (mostly names).
 
-    Snowball cuts the case ending but not the stem change of two kinds of names:
-    those in -s (``Aviapolis``: ``Aviapoliksen``, ``Aviapolista``; Snowball leaves
-    ``aviapoliks`` and ``aviapol``) and foreign ones ending in a consonant, which take a
-    linking -i- (``Slush``: ``Slushin``, ``Slushissa``; Snowball leaves ``slushin``).
-    A guess that is wrong (``Teslasta`` also reads as ``teslas``) only adds a term that
-    no other word has.
+    Finnish: Snowball cuts the case ending but not the stem change of two kinds of
+    names: those in -s (``Aviapolis``: ``Aviapoliksen``, ``Aviapolista``; Snowball
+    leaves ``aviapoliks`` and ``aviapol``) and foreign ones ending in a consonant, which
+    take a linking -i- (``Slush``: ``Slushin``, ``Slushissa``; Snowball leaves
+    ``slushin``). Swedish: the genitive -s of a name in -i, -u, -å, -ä or -ö, which
+    Snowball keeps (``Jätkäsaaris``). A guess that is wrong (``Teslasta`` also reads as
+    ``teslas``) only adds a term that no other word has.
     """
+    if lang == "sv":
+        return tuple(m.group(1) for m in [_SV_GENITIVE.fullmatch(word)] if m)
     if lang != "fi":
         return ()
     out = [m.group(1) + "s" for m in [_KS_INFLECTED.fullmatch(word)] if m]
