@@ -144,6 +144,15 @@ def test_a_name_that_ends_in_no_known_noun_stays_whole():
     assert analyze("Raaseporissa", "fi") == ["raaseporissa", "raasepori"]
 
 
+def test_an_ending_after_a_colon_stays_with_its_abbreviation():
+    """Finnish and Swedish put an abbreviation's or number's ending after a colon: one
+    word whose base is the abbreviation, not the abbreviation and a stray ``n``."""
+    assert analyze("EU:n direktiivi", "fi") == ["eu:n", "eu", "direktiivi"]
+    assert analyze("HRM:s mål", "sv")[:2] == ["hrm:s", "hrm"]
+    assert analyze("HSY:ssa 2020:een", "exact") == ["hsy:ssa", "2020:een"]
+    assert analyze("klo 12:30, Huom:katsokaa", "exact") == ["klo", "12", "30", "huom", "katsokaa"]
+
+
 def test_a_finnish_names_inflected_forms_meet_its_base_form():
     """Snowball cuts a name's case ending but not its stem change (``Aviapoliksen`` is
     ``aviapoliks`` to it, ``Slushin`` stays whole), so a search for the name missed

@@ -31,6 +31,22 @@ def test_swedish_compound_found_by_its_head(fixture_kb):
     assert hits[0].lang == "sv"
 
 
+def test_an_abbreviation_with_its_ending_after_a_colon_is_one_word(tmp_path):
+    """``HSY:n`` is the abbreviation with a case ending: found by ``HSY`` and marked whole,
+    and a search for it does not mark the ending of every other abbreviation."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "data.txt").write_text(
+        "Avoin data\n\nSuosituimpia olivat HSY:n ilmanlaadun mittaukset ja HSL:n rajapinta.\n",
+        encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "docs"])
+    for query in ("HSY", "HSY:n", "hsy:ssa"):
+        hits = kb.search(query)
+        assert len(hits) == 1, query
+        assert "<mark>HSY:n</mark> ilmanlaadun" in hits[0].highlight, query
+        assert "<mark>" not in hits[0].highlight.split("HSL")[1], query
+
+
 def test_a_compound_cut_short_before_ja_is_found_by_its_full_form(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "laki.txt").write_text(

@@ -277,6 +277,8 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     A Finnish compound the dictionary does not know but whose last part it does
     (``erilläänpitovelvollisuuden``) has the compound's base form, built on that part's.
     """
+    if ":" in word:  # an abbreviation or a number with its ending: ``eu:n`` -> ``eu``
+        return (word.partition(":")[0],)
     if lang == "fi" and _voikko() is not None:
         found: dict[str, None] = {}
         for analysis in _voikko_analyses(word):
@@ -573,9 +575,13 @@ def derivation_bases(word: str, lang: str) -> tuple[str, ...]:
 #: Conjunctions after which a word cut short with a hyphen shares the next word's end.
 CONJUNCTIONS = {"fi": ("ja", "sekä", "tai", "taikka", "eli"), "sv": ("och", "eller", "samt")}
 _ELIDED = "-(?=\\s+(?i:" + "|".join(w for ws in CONJUNCTIONS.values() for w in ws) + ")\\s)"
-#: What ``WordTokenizer`` reads as a word: letters and digits, with the hyphen of a word
-#: cut short before a conjunction (dropped again from the word itself).
-TOKEN_PATTERN = WORD_PATTERN + "(?:" + _ELIDED + ")?"
+#: An abbreviation's or number's ending after a colon: ``EU:n``, ``HSY:ssa``, ``2020:een``,
+#: ``EU:s``; up to six letters, so that ``Huom:katsokaa`` stays two words.
+_COLON_ENDING = ":[^\\W\\d_]{1,6}(?!\\w)"
+#: What ``WordTokenizer`` reads as a word: letters and digits, with an ending after a
+#: colon, or with the hyphen of a word cut short before a conjunction (dropped again
+#: from the word itself).
+TOKEN_PATTERN = WORD_PATTERN + "(?:" + _COLON_ENDING + "|" + _ELIDED + ")?"
 
 
 class WordTokenizer(RegexTokenizer):
@@ -876,6 +882,11 @@ def english_analyzer() -> Analyzer:
 
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as the exact-form field holds them, in order."""
+    return [word[:-1] if word.endswith("-") else word for word in map(str.lower, _TOKEN.findall(text))]
 
 
 def exact_positions(text: str) -> dict[str, list[int]]:

@@ -273,7 +273,7 @@ def _only_words(q: wq.Query) -> bool:
 
 def _words(text: str) -> list[str]:
     """The query's words, lowercased, as the exact-form field holds them."""
-    return re.findall(r"\w+", text.lower())
+    return analysis.words(text)
 
 
 def _exact_field() -> str | None:
