@@ -709,7 +709,7 @@ class DerivationFilter(AddedTermsFilter):
 
 class UnknownStemFilter(AddedTermsFilter):
     """Adds a Snowball stem for words no dictionary knows (names, new compounds), and
-    the base forms a Finnish name's inflection implies (``name_bases``)."""
+    the base forms a name's ending implies (``name_bases``)."""
 
     def added(self, word: str) -> Iterable[str]:
         if lemmas(word, self.lang):
