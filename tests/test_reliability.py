@@ -593,9 +593,11 @@ def test_sigkill_at_several_points_never_loses_the_committed_index(kill_corpus, 
     probe = files[0].read_text(encoding="utf-8").split()[5]
 
     # 1. Killed before anything was committed: "no index", then a clean full ingest.
+    #    As soon as the ingest has made the index folder (a fixed sleep raced an ingest
+    #    that got faster).
     proc = _start_ingest(docs, index)
-    time.sleep(0.8)
-    assert _kill(proc)
+    assert _wait_for(lambda: index.exists() or proc.poll() is not None, 30)
+    assert _kill(proc), "ingest finished before the kill"
     _no_orphans_and_unlocked(proc, index)
     with pytest.raises(IndexMissingError):
         KnowledgeBase(index).search(probe)

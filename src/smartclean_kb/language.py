@@ -63,6 +63,10 @@ MAX_WORDS = 150
 MAX_WORD_LENGTH = 40
 FOREIGN_MIN_WORDS = 4
 FOREIGN_MAX_KNOWN = 0.35
+#: Fewer words than this short enough for the lexicon (``lex_maxlen``) cannot show that
+#: it knows few of them; the letters' scores decide instead, when they are this sure.
+FOREIGN_MIN_CHECKABLE = 3
+FOREIGN_SURE = 0.999
 FOREIGN_MIN_LETTERS = 2
 FOREIGN_MIN_PROBABILITY = 0.9
 CACHE_LIMIT = 200_000
@@ -75,14 +79,15 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _GAP_WORD_STOP = re.compile(r"(?s)(.*?)([^\W\d_]+)(\.?)")
 _SENTENCE_BREAK = frozenset(".!?:;…•\n")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzåäöõüæøéóšžß"
-#: Letters (``str.isalpha``), Latin letters, and lower-case letters outside our
+#: Letters (``str.isalpha``), Latin letters, and lower-case Latin letters outside our
 #: alphabets, as regular expressions: counting them char by char in Python cost more
-#: than scoring the words.
+#: than scoring the words. A Greek or Cyrillic letter inside Latin text (a formula's ρ)
+#: says nothing about the text's language; a text mostly in such letters is not Latin.
 _NOT_LETTERS = r"\W\d_\u00b2\u00b3\u00b9\u00bc-\u00be\u2070-\u209f\u2150-\u218f\u2460-\u24ff"
 r"""What ``[^\W\d_]`` would take for letters but ``str.isalpha`` does not: m², ½, ①."""
 _LETTER = re.compile(f"[^{_NOT_LETTERS}]")
 _NON_LATIN = re.compile(f"[^{_NOT_LETTERS}\u0000-\u024f\u1e00-\u1eff]")
-_ODD_LETTER = re.compile(f"[^{_NOT_LETTERS}{_ALPHABET}]")
+_ODD_LETTER = re.compile(f"[^{_NOT_LETTERS}{_ALPHABET}\u0000-\u00bf\u0250-\u1dff\u1f00-\U0010ffff]")
 _LANGDETECT_CODES = {"no": "nb", "zh-cn": "zh", "zh-tw": "zh"}
 
 
@@ -271,7 +276,7 @@ class _Model:
             found = cached(token)
             packed, known_by = found if found is not None else self.word_score(*token)
             total += packed
-            if len(token[0]) <= maxlen:
+            if 1 < len(token[0]) <= maxlen:  # a single letter is an initial, a list's "a)"
                 checkable += 1
                 known += known_by
         logits = [field / self.scale + bias for field, bias in zip(self.unpack(total), self.bias)]
@@ -375,8 +380,10 @@ def _foreign(text: str, scores: _Scores) -> Detection | None:
     if scores.words < FOREIGN_MIN_WORDS:
         return None
     best = max(range(len(scores.logits)), key=scores.logits.__getitem__)
-    odd_letters = len(_ODD_LETTER.findall(text.lower()))
-    if scores.known[best] > FOREIGN_MAX_KNOWN * scores.checkable and odd_letters < FOREIGN_MIN_LETTERS:
+    ours = scores.known[best] > FOREIGN_MAX_KNOWN * scores.checkable or (
+        # a heading of long words (``Tunnistuspalvelun tarjoajan velvollisuus``)
+        scores.checkable < FOREIGN_MIN_CHECKABLE and max(_softmax(scores.logits)) >= FOREIGN_SURE)
+    if ours and len(_ODD_LETTER.findall(text.lower())) < FOREIGN_MIN_LETTERS:
         return None
     guess = _langdetect(text)
     if guess is None or guess.lang in LANGUAGES or guess.probability < FOREIGN_MIN_PROBABILITY:
