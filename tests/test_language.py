@@ -177,6 +177,48 @@ def test_detect_passages_marks_a_mixed_document():
     assert document_languages(detections) == ["fi", "en", "sv"]
 
 
+def _documents(*folders: Path):
+    from smartclean_kb.errors import ExtractError
+    from smartclean_kb.extract import extract_bytes, extractor_for
+    from smartclean_kb.passages import split_passages
+
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and extractor_for(path.name) and path.name not in ("README.md", "qrels.txt"):
+                try:
+                    doc = extract_bytes(path.read_bytes(), str(path))
+                except ExtractError:
+                    continue
+                yield doc, [p.text for p in split_passages(doc, "x")]
+
+
+def test_a_sampled_passage_keeps_the_label_a_full_reading_gives():
+    """A long passage is scored on three windows first and read in full only when they
+    are unsure or disagree with its document: every passage of the shipped archive and
+    the test fixtures (and the real documents in ../shared, where present) gets the
+    language and probability a full reading gives, including one that switches language."""
+    switching = FINNISH + " " + " ".join([SWEDISH] * 6)
+    # Swedish, but with Finnish just where the three windows fall: the sample says
+    # Finnish, the document is Swedish, so the passage is read in full.
+    swedish = " ".join([SWEDISH] * 4)
+    finnish_at_the_windows = " ".join([FINNISH, swedish, FINNISH, swedish, FINNISH])
+    docs = [(None, [FINNISH * 4, switching, FINNISH * 3]),
+            (None, [SWEDISH * 3, finnish_at_the_windows, SWEDISH * 2])]
+    folders = [REPO / "corpus", REPO / "tests" / "fixtures"]
+    if (SHARED_DATA / "real-docs").is_dir():
+        folders.append(SHARED_DATA / "real-docs" / "finlex")
+    docs += list(_documents(*folders))
+    assert len(docs) > 50
+    for doc, texts in docs:
+        whole = "\n\n".join(texts) if doc is None else doc.text
+        sampled, full = detect_passages(texts, whole), detect_passages(texts, whole, sample=False)
+        assert sampled[0].lang == full[0].lang
+        for a, b in zip(sampled[1], full[1]):
+            assert (a.lang, round(a.probability, 2)) == (b.lang, round(b.probability, 2))
+    assert [d.lang for d in detect_passages(docs[0][1], "\n\n".join(docs[0][1]))[1]] == ["fi", "sv", "fi"]
+    assert [d.lang for d in detect_passages(docs[1][1], "\n\n".join(docs[1][1]))[1]] == ["sv", "sv", "sv"]
+
+
 def test_unsure_passage_inherits_the_document_language():
     passages = [SWEDISH, "Kontakt", "12.3.2024", SWEDISH]
     document, detections = detect_passages(passages, "\n\n".join(passages))
