@@ -789,6 +789,19 @@ class WordCacheFilter(Filter):
         self.lang = lang
         self.filters = filters
 
+    def _direct(self, word: str) -> tuple[str, ...] | None:
+        """What the filters make of one word, without a token stream, when they are all
+        ``AddedTermsFilter``s (and a last ``UniqueTermFilter``): each adds its terms right
+        after the word, so the last filter's come first. A new word's Tokens and five
+        generators cost a quarter of its analysis. None for any other chain."""
+        *adders, last = self.filters or (None,)
+        if not isinstance(last, UniqueTermFilter) or not all(isinstance(f, AddedTermsFilter) for f in adders):
+            return None
+        found = {word: None}
+        for f in reversed(adders):
+            found.update(dict.fromkeys(f.added(word)))
+        return tuple(found)
+
     def _key(self) -> tuple[str, tuple[str, ...]]:
         return self.lang, tuple(type(f).__name__ for f in self.filters)
 
@@ -801,10 +814,12 @@ class WordCacheFilter(Filter):
             cache = self._cache()
         found = cache.get(word)
         if found is None:
-            stream: Iterable[Token] = iter([Token(positions=True, pos=0, text=word)])
-            for f in self.filters:
-                stream = f(stream)
-            found = tuple(t.text for t in stream)
+            found = self._direct(word)
+            if found is None:
+                stream: Iterable[Token] = iter([Token(positions=True, pos=0, text=word)])
+                for f in self.filters:
+                    stream = f(stream)
+                found = tuple(t.text for t in stream)
             if len(cache) >= WORD_CACHE_SIZE:
                 cache.clear()
             cache[word] = found
