@@ -460,7 +460,7 @@ def detect_passages(
     the sample is unsure or not in the document's language, so a passage keeps the
     label a full reading gives it (``sample=False``: on the 10k perf corpus, the shipped
     one and the real documents in ``../shared``, only tables of file names and
-    placeholder text got another label) for a third of the CPU: scoring every word,
+    placeholder text got another label) for half the CPU: scoring every word,
     each one new to the detector at first, was most of the ingest's language detection.
     The document is scored on its passages' words (up to ``MAX_WORDS``, evenly spread
     over all of them), not read again.
@@ -475,7 +475,7 @@ def detect_passages(
         document = _detect(document_text, words=[word for found in words for word in found])
     out = []
     for text, part, found, detection in zip(texts, samples, words, detections):
-        if part is not text and len(text) > PASSAGE_SAMPLE and (
+        if sample and part is not text and (
             detection.lang != document.lang or detection.probability < PASSAGE_SAMPLE_SURE
         ):
             found = tokens(_spread_sample(text))
