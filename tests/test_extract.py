@@ -70,6 +70,38 @@ def test_markdown_headings(tmp_path):
     assert doc.blocks[-1].headings == ("Otsikko", "Alaotsikko")
 
 
+MARKDOWN = """\
+Kiertotalousohjelma
+===================
+
+Ohjelma **vähentää** jätettä, katso [raportin liite](https://example.org/liite-kiertotalous.pdf).
+![Biokaasulaitos Ämmässuolla](kuvat/ammassuo.jpg) ![img-147.jpeg](img-147.jpeg)
+
+- Erilliskeräys
+- *Kierrätysaste*
+
+| Vuosi | Tonnia |
+|---|---|
+| 2019 | 410 |
+
+<div class="huom">Lisätietoja <b>HSY:ltä</b>.</div>
+"""
+
+
+def test_markdown_gives_the_text_a_reader_sees(tmp_path):
+    path = tmp_path / "ohjelma.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    doc = extract(path)
+    assert doc.title == "Kiertotalousohjelma"
+    # A link's text without its URL, an image's alt text unless it is a file name,
+    # no emphasis marks; list items, table rows (cells as HTML rows give them) and HTML.
+    assert [b.text for b in doc.blocks] == [
+        "Ohjelma vähentää jätettä, katso raportin liite. Biokaasulaitos Ämmässuolla",
+        "Erilliskeräys", "Kierrätysaste", "Vuosi | Tonnia", "2019 | 410", "Lisätietoja HSY:ltä .",
+    ]
+    assert all(b.headings == ("Kiertotalousohjelma",) for b in doc.blocks)
+
+
 def test_windows_1252_html_without_declaration_keeps_letters(tmp_path):
     path = tmp_path / "vanha.html"
     path.write_bytes("<html><body><p>Jätehuolto ja återvinning på Åland, öljy.</p></body></html>".encode("cp1252"))

@@ -198,6 +198,29 @@ def test_folder_of_plain_text_files(tmp_path):
     assert kb.search("kaukolämpöverkko")[0].source == str(folder / "a.txt")
 
 
+def test_markdown_markup_is_neither_found_nor_shown(tmp_path):
+    """PDF-to-Markdown output names every figure ``![img-12.jpeg](img-12.jpeg)``: as raw
+    text those words were found by ``jpeg`` and outweighed a Swedish passage's own words
+    (it was labelled German)."""
+    folder = tmp_path / "md"
+    folder.mkdir()
+    figures = "\n".join(f"![img-{n}.jpeg](img-{n}.jpeg) {label}" for n, label in enumerate(
+        ["Lokal trafik", "Genomfartstrafik", "Bränslemix för bussar", "Kommersiella lokaler",
+         "Offentliga byggnader", "Bostäder", "Fjärrvärme", "Bergvärme"], start=140))
+    (folder / "plan.md").write_text(
+        "# Klimatplan\n\n## Utsläpp per sektor\n\n" + figures
+        + "\n\nKälla: [kommunens statistik](https://example.org/statistik-utslapp).\n",
+        encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    assert kb.search("jpeg").total == 0 and kb.search("example").total == 0
+    hits = kb.search("genomfartstrafik")
+    assert hits.total == 1
+    assert hits[0].lang == "sv"
+    assert "](" not in hits[0].snippet and "img" not in hits[0].snippet
+    assert "kommunens statistik" in kb.get(hits[0].doc_id).passages[0]["text"]
+
+
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fixtures_dir):
     folder = tmp_path / "mixed"
     folder.mkdir()

@@ -1,15 +1,24 @@
-"""Plain text and Markdown: paragraphs at blank lines, Markdown headings as headings."""
+"""Plain text and Markdown: paragraphs at blank lines; Markdown rendered to its text.
+
+Markdown goes through a CommonMark parser (markdown-it-py, with tables), so what is
+indexed and shown is what a reader of the rendered page sees: a link's text without
+its URL, an image's alt text unless it is only a file name (PDF-to-Markdown converters
+write ``![img-147.jpeg](img-147.jpeg)`` for every figure), emphasis and inline HTML
+without their marks, a table row as its cells (as the HTML extractor gives them), and
+headings of both kinds (``#`` and underlined) as headings.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 from ..errors import ExtractError
 from ..models import Block, Document
 from .dates import normalise_date
 from .decode import decode_text
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
@@ -30,7 +39,12 @@ def extract(data: bytes, source: str) -> Document:
     title = meta.get("title", "")
     if not title:
         first = blocks[0]
-        title = first.headings[0] if first.headings else _first_line_title(text)
+        if first.headings:
+            title = first.headings[0]
+        elif markdown:
+            title = first.text if len(first.text) <= 150 and len(blocks) > 1 else ""
+        else:
+            title = _first_line_title(text)
     return Document(
         source=source,
         doc_type="text",
@@ -55,27 +69,80 @@ def _text_blocks(text: str) -> list[Block]:
     return [Block(" ".join(p.split())) for p in _PARAGRAPHS.split(text) if p.strip()]
 
 
+#: An image's alt text that is only a file name says nothing a reader would search for.
+_FILE_NAME = re.compile(r"[\w.-]+\.(?:png|jpe?g|gif|svg|webp|bmp|tiff?|eps|emf|wmf)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    """The CommonMark parser with tables and raw HTML (imported on the first Markdown file)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
 def _markdown_blocks(text: str) -> list[Block]:
+    """The rendered text of each paragraph, list item, table row, quote and code block,
+    under the headings in force."""
     blocks: list[Block] = []
     headings: list[tuple[int, str]] = []
-    lines: list[str] = []
+    level: int | None = None  # inside a heading of this level
+    row: list[str] | None = None  # inside a table row: its cells so far
 
-    def flush() -> None:
-        para = " ".join(" ".join(lines).split())
-        lines.clear()
-        if para:
-            blocks.append(Block(para, tuple(h for _, h in headings)))
+    def add(content: str) -> None:
+        content = " ".join(content.split())
+        if content:
+            blocks.append(Block(content, tuple(h for _, h in headings)))
 
-    for line in text.split("\n"):
-        if m := _HEADING.match(line):
-            flush()
-            level = len(m.group(1))
-            while headings and headings[-1][0] >= level:
-                headings.pop()
-            headings.append((level, m.group(2)))
-        elif not line.strip():
-            flush()
-        else:
-            lines.append(re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line))
-    flush()
+    for token in _parser().parse(text):
+        kind = token.type
+        if kind == "heading_open":
+            level = int(token.tag[1:])
+        elif kind == "heading_close":
+            level = None
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close":
+            add(" | ".join(cell for cell in row or () if cell))
+            row = None
+        elif kind == "inline":
+            content = _inline_text(token.children or ())
+            if level is not None:
+                while headings and headings[-1][0] >= level:
+                    headings.pop()
+                if content:
+                    headings.append((level, content))
+            elif row is not None:
+                row.append(content)
+            else:
+                add(content)
+        elif kind in ("fence", "code_block"):
+            add(token.content)
+        elif kind == "html_block":
+            add(_html_text(token.content))
     return blocks
+
+
+def _inline_text(children: Any) -> str:
+    """What a reader sees of a paragraph's inline content."""
+    parts: list[str] = []
+    for child in children:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            parts.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif kind == "image":
+            alt = child.content.strip()
+            if alt and not _FILE_NAME.fullmatch(alt):
+                parts.append(alt)
+        elif kind == "html_inline" and child.content.lower().startswith("<br"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _html_text(html: str) -> str:
+    """The text of a raw HTML block inside Markdown (comments and tags dropped)."""
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(html, "lxml").get_text(" ")
