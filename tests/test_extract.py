@@ -97,9 +97,28 @@ def test_markdown_gives_the_text_a_reader_sees(tmp_path):
     # no emphasis marks; list items, table rows (cells as HTML rows give them) and HTML.
     assert [b.text for b in doc.blocks] == [
         "Ohjelma vähentää jätettä, katso raportin liite. Biokaasulaitos Ämmässuolla",
-        "Erilliskeräys", "Kierrätysaste", "Vuosi | Tonnia", "2019 | 410", "Lisätietoja HSY:ltä .",
+        "Erilliskeräys", "Kierrätysaste", "Vuosi | Tonnia", "2019 | 410", "Lisätietoja HSY:ltä.",
     ]
     assert all(b.headings == ("Kiertotalousohjelma",) for b in doc.blocks)
+
+
+def test_inline_elements_join_the_words_around_them(tmp_path):
+    path = tmp_path / "paastot.html"
+    path.write_text(
+        "<html><body><main><h1>CO<sub>2</sub>-päästöt</h1>"
+        "<p>Päästöt (CO<sub>2</sub>) laskivat <b>selvästi</b>. Kierrätys<em>keskus</em> avattiin "
+        "<a href='/vantaa'>Vantaalle</a>, ks. <i>raportti</i>.<br>Toinen rivi</p>"
+        "<div><b>Espoo</b> <i>Kauniainen</i><div>Lahti</div>Helsinki</div>"
+        "<table><tr><td>600 m<sup>2</sup></td><td><p>aurinko</p><p>tuuli</p></td></tr></table>"
+        "</main></body></html>", encoding="utf-8")
+    doc = extract(path)
+    assert [(b.headings, b.text) for b in doc.blocks] == [
+        (("CO2-päästöt",), "Päästöt (CO2) laskivat selvästi. Kierrätyskeskus avattiin Vantaalle, "
+                           "ks. raportti. Toinen rivi"),
+        (("CO2-päästöt",), "Espoo Kauniainen"),
+        (("CO2-päästöt",), "Lahti Helsinki"),
+        (("CO2-päästöt",), "600 m2 | aurinko tuuli"),
+    ]
 
 
 def test_windows_1252_html_without_declaration_keeps_letters(tmp_path):

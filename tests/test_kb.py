@@ -221,6 +221,20 @@ def test_markdown_markup_is_neither_found_nor_shown(tmp_path):
     assert "kommunens statistik" in kb.get(hits[0].doc_id).passages[0]["text"]
 
 
+def test_a_formula_written_with_subscripts_is_found_as_written(tmp_path):
+    folder = tmp_path / "html"
+    folder.mkdir()
+    (folder / "paastot.html").write_text(
+        "<html><head><title>Päästöt</title></head><body><main><h1>Liikenteen päästöt</h1>"
+        "<p>Liikenteen CO<sub>2</sub>-päästöt laskivat Espoossa, kun <a href='/bussit'>sähköbussit</a>, "
+        "raitiotiet ja kaupunkipyörät yleistyivät.</p></main></body></html>", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    hits = kb.search("CO2")
+    assert hits.total == 1
+    assert "<mark>CO2</mark>-päästöt" in hits[0].highlight and "sähköbussit, raitiotiet" in hits[0].snippet
+
+
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fixtures_dir):
     folder = tmp_path / "mixed"
     folder.mkdir()

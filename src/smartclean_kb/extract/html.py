@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, Comment, NavigableString, Tag
 
 from ..errors import ExtractError
 from ..models import Block, Document
@@ -30,6 +31,16 @@ HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: Elements whose text is one block; everything else is walked into.
 LEAF_BLOCKS = {"p", "li", "dt", "dd", "figcaption", "pre", "caption", "address", "summary", "tr"}
 BLOG_TYPES = {"blogposting", "article", "newsarticle", "socialmediaposting", "report"}
+#: Elements that run inside a line of text: their text joins its neighbours as written
+#: (``CO<sub>2</sub>``, ``<a>Vantaalle</a>,``). Every other element breaks words apart.
+INLINE_TAGS = frozenset({
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn",
+    "em", "font", "i", "ins", "kbd", "label", "mark", "nobr", "output", "q", "rb", "rp",
+    "rt", "ruby", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time",
+    "tt", "u", "var", "wbr",
+})
+#: Marks the end of an element that breaks words, in ``_walk``'s stack.
+_BREAK = object()
 SPACE = re.compile(r"\s+")
 
 
@@ -68,6 +79,30 @@ def extract(data: bytes, source: str) -> Document:
 
 def _clean(text: str) -> str:
     return SPACE.sub(" ", text).strip()
+
+
+def element_text(node: Tag) -> str:
+    """An element's text as it reads: Beautiful Soup's ``get_text(" ")`` put a space at
+    every tag, so ``CO<sub>2</sub>`` was found as ``CO 2`` and a linked word stood
+    apart from its comma. Walked without recursion (pages can nest very deeply)."""
+    parts: list[str] = []
+    stack: list[tuple[Iterator[Any], bool]] = [(iter(node.contents), False)]
+    while stack:
+        children, breaks = stack[-1]
+        for child in children:
+            if isinstance(child, Tag):
+                inner_breaks = child.name not in INLINE_TAGS
+                if inner_breaks:
+                    parts.append(" ")
+                stack.append((iter(child.contents), inner_breaks))
+                break
+            if type(child) is NavigableString or type(child) is CData:
+                parts.append(child)
+        else:
+            stack.pop()
+            if breaks:
+                parts.append(" ")
+    return _clean("".join(parts))
 
 
 def _meta_content(metas: list[Tag], *names: str) -> str:
@@ -264,7 +299,7 @@ def _walk(root: Tag):
     stack: list[tuple[Any, str]] = [(root, inherited)]
 
     def flush():
-        text = _clean(" ".join(pending))
+        text = _clean("".join(pending))
         pending.clear()
         if text:
             return Block(text, tuple(h for _, h in headings), lang=pending_lang)
@@ -272,12 +307,18 @@ def _walk(root: Tag):
 
     while stack:
         node, lang = stack.pop()
+        if node is _BREAK:
+            if pending:
+                pending.append(" ")
+            continue
         if isinstance(node, NavigableString):
             if str(node).strip():
                 if pending and lang != pending_lang and (block := flush()):
                     yield block
                 pending_lang = lang
                 pending.append(str(node))
+            elif pending:
+                pending.append(" ")
             continue
         if not isinstance(node, Tag):
             continue
@@ -288,7 +329,7 @@ def _walk(root: Tag):
             if block:
                 yield block
         if name in HEADINGS:
-            text = _clean(node.get_text(" "))
+            text = element_text(node)
             if text:
                 level = HEADINGS[name]
                 while headings and headings[-1][0] >= level:
@@ -297,13 +338,17 @@ def _walk(root: Tag):
             continue
         if name in LEAF_BLOCKS:
             if name == "tr":
-                cells = [_clean(c.get_text(" ")) for c in node.find_all(["td", "th"])]
+                cells = [element_text(c) for c in node.find_all(["td", "th"])]
                 text = " | ".join(c for c in cells if c)
             else:
-                text = _clean(node.get_text(" "))
+                text = element_text(node)
             if text:
                 yield Block(text, tuple(h for _, h in headings), lang=lang)
             continue
+        if name not in INLINE_TAGS:
+            if pending:
+                pending.append(" ")
+            stack.append((_BREAK, lang))
         stack.extend((child, lang) for child in reversed(node.contents))
     block = flush()
     if block:

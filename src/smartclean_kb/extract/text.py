@@ -145,4 +145,6 @@ def _html_text(html: str) -> str:
     """The text of a raw HTML block inside Markdown (comments and tags dropped)."""
     from bs4 import BeautifulSoup
 
-    return BeautifulSoup(html, "lxml").get_text(" ")
+    from .html import element_text
+
+    return element_text(BeautifulSoup(html, "lxml"))
