@@ -169,6 +169,34 @@ def test_translation_link_resolves_to_the_other_document(fixture_kb):
     assert any(p["matched"] for p in doc.passages)
 
 
+def test_files_named_for_their_language_are_each_others_translations(tmp_path):
+    """Pages without hreflang links (Helsinki's event pages), PDFs and text files are
+    often published as ``name.fi.html`` beside ``name.sv.html``."""
+    folder = tmp_path / "hankkeet"
+    folder.mkdir()
+    page = "<html><head><title>{0}</title></head><body><main><h1>{0}</h1><p>{1}</p></main></body></html>"
+    texts = {
+        "aurinkopaneelit.fi.html": ("Aurinkopaneelit kouluille", "Espoon koulujen katoille asennetaan "
+                                    "aurinkopaneeleita, jotka tuottavat sähköä ja vähentävät päästöjä."),
+        "aurinkopaneelit.sv.html": ("Solpaneler för skolor", "På skolornas tak i Esbo installeras "
+                                    "solpaneler som producerar el och minskar utsläppen."),
+        # A name's language code that is not its text's language links nothing.
+        "aurinkopaneelit.de.html": ("Aurinkopaneelit, liite", "Liitteessä luetellaan koulut, joiden "
+                                    "katoille aurinkopaneelit asennetaan vuosina 2020 ja 2021."),
+    }
+    for name, (title, text) in texts.items():
+        (folder / name).write_text(page.format(title, text), encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    ids = {Path(h.source).name: h.doc_id for h in kb.search("aurinkopaneelit OR solpaneler", limit=10)}
+    assert len(ids) == 3
+    fi, sv = kb.get(ids["aurinkopaneelit.fi.html"]), kb.get(ids["aurinkopaneelit.sv.html"])
+    assert [(t["lang"], t["doc_id"], t["title"]) for t in fi.translations] == [
+        ("sv", sv.doc_id, "Solpaneler för skolor")]
+    assert [(t["lang"], t["doc_id"]) for t in sv.translations] == [("fi", fi.doc_id)]
+    assert kb.get(ids["aurinkopaneelit.de.html"]).translations == []
+
+
 def test_stats_name_the_analyser(fixture_kb):
     stats = fixture_kb.stats()
     assert stats["documents"] == 5

@@ -9,6 +9,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import re
 import stat
 import threading
 import time
@@ -19,6 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +151,8 @@ class KnowledgeBase:
         self._generation: Generation | None = None
         self._index = None
         self._searcher = None
+        #: ``language_siblings`` of the open generation's manifest, worked out on first use.
+        self._siblings: tuple[Generation, dict[str, list[tuple[str, dict[str, Any]]]]] | None = None
 
     # -- reading -----------------------------------------------------------------
 
@@ -267,6 +271,13 @@ class KnowledgeBase:
                 "doc_id": other["doc_id"] if other else None,
                 "title": other["title"] if other else None,
             })
+        linked = {t["lang"] for t in translations}
+        for lang, entry in self._language_siblings().get(doc_id, ()):
+            other = searcher.document(doc_id=entry["doc_id"])
+            if lang not in linked and other:
+                linked.add(lang)
+                translations.append({"lang": lang, "url": other.get("url") or "",
+                                     "doc_id": entry["doc_id"], "title": entry["title"]})
         return DocumentView(
             doc_id=doc_id, source=first.get("source", ""), title=first.get("title", ""),
             doc_type=first.get("doc_type", ""), url=first.get("url", ""),
@@ -275,6 +286,14 @@ class KnowledgeBase:
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations,
         )
+
+    def _language_siblings(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        generation = self._generation
+        if generation is None:
+            return {}
+        if self._siblings is None or self._siblings[0] is not generation:
+            self._siblings = (generation, language_siblings(generation.manifest))
+        return self._siblings[1]
 
     def stats(self) -> dict[str, Any]:
         """What the index holds and which analyser built it."""
@@ -654,6 +673,32 @@ class KnowledgeBase:
         report.passages = sum(e["passages"] for e in manifest.values())
         report.by_lang = dict(sorted(by_lang.items()))
         report.by_type = dict(sorted(by_type.items()))
+
+
+#: A file named for its language: ``hanke.fi.html`` beside ``hanke.sv.html``.
+_LANGUAGE_NAMED = re.compile(r"(?P<stem>.+)\.(?P<lang>[a-z]{2})(?P<suffix>\.[^./\\]+)")
+
+
+def language_siblings(manifest: dict[str, dict[str, Any]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """doc_id -> (language, manifest entry) of the files beside it that are the same
+    document in another language by their names (``hanke.fi.html``, ``hanke.sv.html``):
+    pages without ``hreflang`` links, and PDFs and text files, which have none. A name's
+    language code counts only when it is the language most of that file's passages
+    were detected in, so ``raportti.de.pdf`` in Finnish or ``kartta.js.html`` links
+    nothing."""
+    groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    for key, entry in manifest.items():
+        named = _LANGUAGE_NAMED.fullmatch(key)
+        langs = entry.get("langs") or {}
+        if named and langs and max(langs, key=langs.__getitem__) == named["lang"]:
+            groups.setdefault((named["stem"], named["suffix"].lower()), []).append((named["lang"], entry))
+    siblings: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for members in groups.values():
+        if len({lang for lang, _ in members}) > 1:
+            for lang, entry in members:
+                siblings[entry["doc_id"]] = sorted(((other_lang, other) for other_lang, other in members
+                                                    if other_lang != lang), key=itemgetter(0))
+    return siblings
 
 
 def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detection, tuple[str, ...]]:
