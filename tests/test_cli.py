@@ -85,7 +85,10 @@ def test_bad_query_and_usage_errors(runner, index):
     long = runner.invoke(cli, ["search", "a" * 2000, "--index", index])
     assert long.exit_code == 2 and "limit is 1000" in long.stderr
     usage = runner.invoke(cli, ["search", "x", "--index", index, "--lang", "klingon"])
-    assert usage.exit_code == 2
+    assert usage.exit_code == 2 and "not a language code" in usage.stderr
+    # Any language a passage can have is a filter, not only fi/sv/en/und.
+    other = runner.invoke(cli, ["search", "x", "--index", index, "--lang", "DE", "--json"])
+    assert other.exit_code == 0 and json.loads(other.stdout)["total"] == 0
 
 
 def test_index_from_environment_variable(runner, index, monkeypatch):

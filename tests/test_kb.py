@@ -319,6 +319,8 @@ def test_reingest_is_incremental(tmp_path):
 def test_bad_queries_are_clear_errors(fixture_kb):
     with pytest.raises(QueryError):
         fixture_kb.search("x" * 5000)
+    with pytest.raises(QueryError, match="not a language code"):
+        fixture_kb.search("avfall", lang="Swedish")
     assert fixture_kb.search("") == []
     for odd in ('"unbalanced', "AND", "*", "NOT", "(((", "jäte\x00huolto"):
         fixture_kb.search(odd)

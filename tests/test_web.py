@@ -421,7 +421,7 @@ def test_api_document(client):
     ("/api/search?q=x&page=1.5", 400),
     ("/api/search?q=x&per_page=0", 400),
     ("/api/search?q=x&per_page=101", 400),
-    ("/api/search?q=x&lang=de", 400),
+    ("/api/search?q=x&lang=finnish", 400),
     ("/api/search?q=x&type=pdf", 400),
     ("/api/search?q=x&year=abc", 400),
     ("/api/search?q=x&year=1800", 400),
@@ -437,6 +437,27 @@ def test_api_errors_share_one_shape(client, path, status):
         assert "page" in body["error"]
 
 
+def test_a_language_facet_outside_fi_sv_en_leads_to_its_passages(tmp_path):
+    """The facet lists every language the hits have (``de`` too); its link must work."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "hanke.fi.txt").write_text("Kalasataman älykäs energiajärjestelmä yhdistää aurinkopaneelit, "
+                                         "akut ja sähköautojen latauksen Helsingissä.", encoding="utf-8")
+    (folder / "projekt.de.txt").write_text("Das intelligente Energiesystem in Kalasatama verbindet Solaranlagen, "
+                                           "Batterien und das Laden von Elektroautos in Helsinki.", encoding="utf-8")
+    KnowledgeBase(tmp_path / "ix").ingest([folder])
+    app = create_app(tmp_path / "ix")
+    client = app.test_client()
+    response, soup = page(client, "/?q=Kalasatama", headers={"Accept-Language": "en"})
+    links = {args_of(a["href"]).get("lang"): a["href"] for a in soup.select("a[href*='lang=']")}
+    assert {"fi", "de"} <= set(links)
+    response, soup = page(client, links["de"])
+    assert response.status_code == 200
+    assert {h["lang"] for h in soup.select("li.hit")} == {"de"}
+    data = client.get("/api/search", query_string={"q": "Kalasatama", "lang": "DE"}).get_json()
+    assert [h["source"].rsplit("/", 1)[-1] for h in data["hits"]] == ["projekt.de.txt"]
+
+
 def test_api_wrong_method_is_json_too(client):
     assert_error_shape(client.post("/api/search?q=x"), 405)
 
@@ -448,7 +469,7 @@ def test_unknown_pages_are_pages(client):
 
 
 def test_bad_parameters_on_the_page_are_explained_not_500(client):
-    response, soup = page(client, "/?q=kierrätys&lang=xx&type=page")
+    response, soup = page(client, "/?q=kierrätys&lang=finnish&type=page")
     assert response.status_code == 400 and response.mimetype == "text/html"
     assert soup.find("input", id="q")["value"] == "kierrätys"
     notice = soup.select_one(".notice--error")

@@ -156,10 +156,22 @@ def _print_report(report, path: Path) -> None:
             click.echo(f"  failed: {problem.path}: {problem.reason}", err=True)
 
 
+def _language_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Any language code a passage can have (``de`` too), not only fi/sv/en/und."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    if not config.is_language_code(code):
+        raise click.BadParameter(f"{value!r} is not a language code such as fi, sv, en or und",
+                                 ctx=ctx, param=param)
+    return code
+
+
 @cli.command()
 @click.argument("query")
 @index_option
-@click.option("--lang", type=click.Choice(config.LANGUAGES + ("und",)), help="Only passages in this language.")
+@click.option("--lang", metavar="CODE", callback=_language_code,
+              help="Only passages in this language: fi, sv, en, und, or another code `stats` lists.")
 @click.option("--type", "doc_type", type=click.Choice(config.DOC_TYPES), help="Only this document type.")
 @click.option("--year", type=click.IntRange(1900, 2100), help="Only documents from this year.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")

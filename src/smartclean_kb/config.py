@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 INDEX_ENV = "SMARTCLEAN_KB_INDEX"
@@ -14,6 +15,14 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 #: Languages with their own analysed field; anything else is indexed as ``und``.
 LANGUAGES = ("fi", "sv", "en")
 DOC_TYPES = ("page", "blog", "report", "text")
+#: What a passage's language can be: an ISO 639-1 code (fi, sv, en, and et, de, nb...
+#: when the text is clearly in one), or ``und``. Filters take any such code.
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}|und")
+
+
+def is_language_code(value: str) -> bool:
+    """Whether ``value`` can be a passage's language (``fi``, ``de``, ``und``)."""
+    return _LANGUAGE_CODE.fullmatch(value) is not None
 
 #: Passage size in words (the split aims between these).
 PASSAGE_MIN_WORDS = 40

@@ -21,7 +21,7 @@ from whoosh.columns import MultiColumnReader
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
-from . import analysis, scoring
+from . import analysis, config, scoring
 from .errors import QueryError
 from .extract.dates import year_of
 from .language import detect_query
@@ -312,6 +312,8 @@ def run_search(
     text = clean_query(text)
     if limit < 1 or page < 1:
         raise QueryError("limit and page must be positive numbers")
+    if lang is not None and not config.is_language_code(lang):
+        raise QueryError(f"{lang!r} is not a language code", "use fi, sv, en, und or another two-letter code")
     query_lang = detect_query(text) if text else Detection("und", 0.0)
     out = SearchResults(page=page, per_page=limit, query=text, query_lang=query_lang)
     if not text:

@@ -276,7 +276,8 @@ def create_app(index_path=None) -> Flask:
     @app.get("/api/")
     def api_index():
         return jsonify(ok=True, endpoints={
-            "/api/search": "q, lang (fi|sv|en|und), type (page|blog|report|text), year, "
+            "/api/search": "q, lang (fi|sv|en|und, or another language code the index holds), "
+                           "type (page|blog|report|text), year, "
                            "page (1-10000), per_page (1-100)",
             "/api/documents/<id>": "q (optional: marks its matches)",
             "/api/stats": "what the index holds",

@@ -95,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
         "api": "JSON-rajapinta",
         "must_be_whole": "kokonaisluku väliltä {lo}–{hi}",
         "must_be_one_of": "jokin seuraavista: {values}",
+        "must_be_language": "kielikoodi, esimerkiksi fi, sv, en tai und",
     },
     "sv": {
         "product": "Smart & Clean",
@@ -180,6 +181,7 @@ LABELS: dict[str, dict[str, str]] = {
         "api": "JSON-gränssnitt",
         "must_be_whole": "ett heltal mellan {lo} och {hi}",
         "must_be_one_of": "något av följande: {values}",
+        "must_be_language": "en språkkod, till exempel fi, sv, en eller und",
     },
     "en": {
         "product": "Smart & Clean",
@@ -265,6 +267,7 @@ LABELS: dict[str, dict[str, str]] = {
         "api": "JSON API",
         "must_be_whole": "a whole number from {lo} to {hi}",
         "must_be_one_of": "one of {values}",
+        "must_be_language": "a language code such as fi, sv, en or und",
     },
 }
 

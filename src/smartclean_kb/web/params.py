@@ -10,7 +10,6 @@ DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 YEARS = (1900, 2100)
-LANG_VALUES = config.LANGUAGES + ("und",)
 TYPE_VALUES = config.DOC_TYPES
 
 
@@ -75,12 +74,25 @@ def _choice(args, name: str, values: tuple[str, ...]) -> str | None:
     return raw.strip()
 
 
+def _language(args) -> str | None:
+    """Any language code, not only fi/sv/en: the language facet links to each one the
+    results hold (``de``, ``et``), and a link that answered 400 was a dead end."""
+    raw = args.get("lang", "")
+    value = raw.strip().lower()
+    if not value:
+        return None
+    if not config.is_language_code(value):
+        raise BadParam("lang", raw, "lang must be a language code such as fi, sv, en or und",
+                       ("must_be_language", {}))
+    return value
+
+
 def parse(args) -> SearchParams:
     """Read q, lang, type, year, page and per_page from a request's query string."""
     year = _int(args, "year", 0, *YEARS)
     return SearchParams(
         q=args.get("q", ""),
-        lang=_choice(args, "lang", LANG_VALUES),
+        lang=_language(args),
         type=_choice(args, "type", TYPE_VALUES),
         year=year or None,
         page=_int(args, "page", 1, 1, MAX_PAGE),
