@@ -102,6 +102,14 @@ def test_markdown_gives_the_text_a_reader_sees(tmp_path):
     assert all(b.headings == ("Kiertotalousohjelma",) for b in doc.blocks)
 
 
+def test_a_markdown_title_is_its_first_top_level_heading(tmp_path):
+    """PDF-to-Markdown output starts with the page header; the title is the # heading."""
+    path = tmp_path / "plan.md"
+    path.write_text("NET ZERO CITIES\nEU MISSION PLATFORM\n\n## Sisällys\n\nLuvut.\n\n"
+                    "# Lahden ilmastosuunnitelma\n\nLahti vähentää päästöjään.\n", encoding="utf-8")
+    assert extract(path).title == "Lahden ilmastosuunnitelma"
+
+
 def test_inline_elements_join_the_words_around_them(tmp_path):
     path = tmp_path / "paastot.html"
     path.write_text(

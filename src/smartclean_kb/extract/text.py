@@ -33,18 +33,13 @@ def extract(data: bytes, source: str) -> Document:
             meta[key.strip().lower()] = value.strip().strip("\"'")
         text = text[m.end():]
     markdown = source.lower().endswith((".md", ".markdown"))
-    blocks = _markdown_blocks(text) if markdown else _text_blocks(text)
+    blocks, heading = _markdown_blocks(text) if markdown else (_text_blocks(text), "")
     if not blocks:
         raise ExtractError("no text")
-    title = meta.get("title", "")
+    title = meta.get("title", "") or heading
     if not title:
         first = blocks[0]
-        if first.headings:
-            title = first.headings[0]
-        elif markdown:
-            title = first.text if len(first.text) <= 150 and len(blocks) > 1 else ""
-        else:
-            title = _first_line_title(text)
+        title = first.headings[0] if first.headings else _first_line_title(text)
     return Document(
         source=source,
         doc_type="text",
@@ -81,10 +76,12 @@ def _parser() -> Any:
     return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
-def _markdown_blocks(text: str) -> list[Block]:
+def _markdown_blocks(text: str) -> tuple[list[Block], str]:
     """The rendered text of each paragraph, list item, table row, quote and code block,
-    under the headings in force."""
+    under the headings in force; and the title: the first top-level heading, else the
+    first heading (a page header that a PDF converter put above it is no title)."""
     blocks: list[Block] = []
+    titles: dict[int, str] = {}
     headings: list[tuple[int, str]] = []
     level: int | None = None  # inside a heading of this level
     row: list[str] | None = None  # inside a table row: its cells so far
@@ -112,6 +109,7 @@ def _markdown_blocks(text: str) -> list[Block]:
                     headings.pop()
                 if content:
                     headings.append((level, content))
+                    titles.setdefault(level, content)
             elif row is not None:
                 row.append(content)
             else:
@@ -120,7 +118,7 @@ def _markdown_blocks(text: str) -> list[Block]:
             add(token.content)
         elif kind == "html_block":
             add(_html_text(token.content))
-    return blocks
+    return blocks, titles.get(1) or next(iter(titles.values()), "")
 
 
 def _inline_text(children: Any) -> str:
