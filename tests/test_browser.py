@@ -123,17 +123,19 @@ def test_everything_works_without_javascript(browser, server):
     page = new_page(browser, javascript=False, locale="sv-SE")
     try:
         page.goto(server + "/")
-        assert page.locator("html").get_attribute("lang") == "sv"
+        ui = page.locator("html").get_attribute("lang")
+        assert ui == "sv", ui
         assert not page.locator(".copy-button").is_visible() if page.locator(".copy-button").count() else True
         page.fill("#q", "kierrätys OR återvinning")
         page.keyboard.press("Enter")
         page.wait_for_selector("li.hit mark")
         page.locator(".facet a[hreflang=fi]").click()
         page.wait_for_url("**lang=fi**")
-        assert set(page.locator("li.hit").evaluate_all("els => els.map(e => e.lang)")) == {"fi"}
+        langs = page.locator("li.hit").evaluate_all("els => els.map(e => e.lang)")
+        assert set(langs) == {"fi"}, (page.url, langs)
         page.locator("li.hit .hit-title a").first.click()
         page.wait_for_selector(".citation-text")
-        assert not page.locator(".copy-button").is_visible()
+        assert not page.locator(".copy-button").is_visible(), page.url
     finally:
         page.context.close()
 
