@@ -76,6 +76,15 @@ def test_compound_parts_are_not_lemmatised_again():
     assert {"gäl", "landa"}.isdisjoint(analyze("gällande", "sv"))
 
 
+def test_a_particle_takes_no_linking_s():
+    """``undersökning`` is under + sökning, never unders + ökning ('increase'); a
+    particle is no compound head at all, as the stop-word check already said for the
+    reading without -s (analyser version 11)."""
+    assert "ökning" not in analyze("undersökningar", "sv")
+    assert "tiga" not in analyze("överstiger", "sv")
+    assert {"avfall", "lag"} <= set(analyze("avfallslagen", "sv"))  # a noun still does
+
+
 def test_known_swedish_words_are_split_through_their_lemma():
     assert "ren" not in analyze("ägarens", "sv")
     assert "ingen" not in analyze("planeringen", "sv")

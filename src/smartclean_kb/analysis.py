@@ -37,7 +37,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "10"
+ANALYSER_VERSION = "11"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -528,6 +528,8 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
         head_parts: tuple[str, ...] | None = None
         linked = False
         found = _head_lemma(head, lang)
+        if found is not None and found[1] and found[0] in _stop_words(lang):
+            found = None  # a particle takes no linking -s: över|stiger, not övers|tiger
         if found is not None and len(found[0]) >= min_head:
             head_parts, linked = (found[0],), found[1]
         elif depth < 2:
