@@ -516,7 +516,8 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
 
 def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tuple[str, ...], int] | None:
     """``_split``'s parts and where the last part starts in the word."""
-    best: tuple[tuple[int, int], tuple[str, ...], int] | None = None
+    best: tuple[tuple[int, int], tuple[str, ...], int, bool] | None = None
+    unlinked_at: dict[int, int] = {}  # cut -> parts of a reading without a linking -s
     min_head = MIN_PART + 1 if lemma else MIN_PART
     for cut in range(min_head, len(word) - MIN_PART + 1):
         tail_lemma = _tail_lemma(word[cut:], lang, lemma)
@@ -539,9 +540,15 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
             head_parts = head_parts or _split(head, lang, depth + 1)
         if head_parts and (linked or len(word) - cut >= 4):
             score = (-len(head_parts), min(len(head), len(word) - cut) + 2 * linked)
+            if not linked:
+                unlinked_at[cut] = len(head_parts)
             if best is None or score > best[0]:
-                best = (score, (*head_parts, tail_lemma), cut)
-    return (best[1], best[2]) if best else None
+                best = (score, (*head_parts, tail_lemma), cut, linked)
+    if best is None:
+        return None
+    if lemma and best[3] and unlinked_at.get(best[2] - 1) == len(best[1]) - 1:
+        return None  # a known word read either way: trans|port or tran|sport, grundskol|a...
+    return best[1], best[2]
 
 
 @lru_cache(maxsize=None)
