@@ -316,6 +316,23 @@ def test_reingest_is_incremental(tmp_path):
     assert len(kb.search("hukkalämpö")) == 0 and kb.search("raitiovaunut")
 
 
+def test_tied_hits_are_paged_in_one_order(tmp_path):
+    """Identical passages score alike; page after page must still show each once, in the
+    order one long page has them (a page used to re-sort its own ties)."""
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for n in range(7):
+        (folder / f"tiedote-{n}.txt").write_text("Aurinkopaneelit tuottavat sähköä koulun katolla.",
+                                                 encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    whole = [h.passage_id for h in kb.search("aurinkopaneelit", limit=50)]
+    assert len(whole) == 7
+    for size in (2, 3):
+        paged = [h.passage_id for page in range(1, 5) for h in kb.search("aurinkopaneelit", limit=size, page=page)]
+        assert paged == whole
+
+
 def test_bad_queries_are_clear_errors(fixture_kb):
     with pytest.raises(QueryError):
         fixture_kb.search("x" * 5000)

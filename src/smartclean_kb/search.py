@@ -341,11 +341,11 @@ def run_search(
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     out.total = total
     highlighter = Highlighter(query_terms(parsed, searcher), searcher.schema)
-    shown = ranked[(page - 1) * limit:page * limit]
-    hits = sorted(((score, searcher.stored_fields(docnum)) for score, docnum in shown),
-                  key=lambda pair: (-pair[0], pair[1]["passage_id"]))
-    for rank, (score, stored) in enumerate(hits, start=(page - 1) * limit + 1):
-        out.append(make_hit(rank, score, stored, highlighter))
+    # Equal scores keep the order the ranking gave them (the lower document number
+    # first, as Whoosh's collector has it) on every page: re-sorting a page's ties by
+    # passage id moved a hit tied across a page boundary onto both pages or neither.
+    for rank, (score, docnum) in enumerate(ranked[(page - 1) * limit:page * limit], start=(page - 1) * limit + 1):
+        out.append(make_hit(rank, score, searcher.stored_fields(docnum), highlighter))
     if facets:
         out.facets = facet_counts(searcher, parsed, lang, doc_type, year, reads)
     if primary_total < SUGGEST_BELOW:
@@ -452,7 +452,7 @@ def _rerank_by_proximity(searcher: Searcher, near: list[tuple[str, list[str], li
             if _close(a_positions, b_positions):
                 bonus[docnum] = bonus.get(docnum, 0.0) + weight * (a_score + b_score)
     return sorted(((score + bonus.get(docnum, 0.0), docnum) for score, docnum in ranked),
-                  key=lambda pair: -pair[0])
+                  key=lambda pair: (-pair[0], pair[1]))
 
 
 def _close(a_positions: list[int], b_positions: list[int]) -> bool:
