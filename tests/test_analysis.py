@@ -97,6 +97,14 @@ def test_a_known_word_that_splits_either_side_of_an_s_stays_whole():
     assert {"huvudstad", "region"} <= set(analyze("huvudstadsregionens", "sv"))
 
 
+def test_forms_of_a_swedish_compound_the_dictionary_lacks_share_its_base_form():
+    """``betongprojektet`` and ``betongprojekt`` meet in ``betongprojekt``, not only in
+    their parts (which ``betong`` or ``projekt`` alone also match)."""
+    assert "betongprojekt" in analyze("betongprojektet", "sv")
+    assert "sidoström" in analyze("sidoströmmarna", "sv")
+    assert {"avfallslag", "avfall", "lag"} <= set(analyze("avfallslagen", "sv"))
+
+
 def test_known_swedish_words_are_split_through_their_lemma():
     assert "ren" not in analyze("ägarens", "sv")
     assert "ingen" not in analyze("planeringen", "sv")

@@ -296,16 +296,18 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
         if word in _lemma_set(lang):
             return (word,)
         if lang == "fi":
-            return _unknown_compound(word)[0] or _split_base(word)
+            return _unknown_compound(word)[0] or _split_base(word, lang)
+        return _split_base(word, lang)
     return ()
 
 
-def _split_base(word: str) -> tuple[str, ...]:
-    """The base form of a Finnish word simplemma does not know but that splits into
-    words it does: its first parts as they stand and its last part's base form
-    (``korjauspajan`` -> ``korjauspaja``). simplemma lists few compounds, and without
-    this their forms met only through a Snowball stem, which a phrase does not use."""
-    found = _split_at(word, "fi", 0)
+def _split_base(word: str, lang: str) -> tuple[str, ...]:
+    """The base form of a word simplemma does not know but that splits into words it
+    does: its first parts as they stand and its last part's base form (``korjauspajan``
+    -> ``korjauspaja``, ``betongprojektet`` -> ``betongprojekt``). simplemma lists few
+    compounds, and without this their forms met only through their parts or a Snowball
+    stem, which a phrase does not use."""
+    found = _split_at(word, lang, 0)
     if found is None:
         return ()
     parts, cut = found
@@ -385,7 +387,9 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         return tuple(p for p in parts if len(p) >= MIN_PART and p != word)
     if lang in ("fi", "sv"):
         known = lemmas(word, lang)
-        if not known:
+        # A Swedish word the dictionary does not list has only the base form its split
+        # gives (``_split_base``): its parts are that split's, not a known word's.
+        if not known or (lang == "sv" and _forms(lang).get(word) is None and word not in _lemma_set(lang)):
             return tuple(p for p in _with_subparts(_split(word, lang, 0) or (), lang) if p != word)
         # A word the dictionary knows is split through its lemma, into lemmas: cutting
         # the inflected form made parts of its ending (``ägarens`` -> ``äga`` + ``ren``).
