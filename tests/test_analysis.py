@@ -105,6 +105,15 @@ def test_forms_of_a_swedish_compound_the_dictionary_lacks_share_its_base_form():
     assert {"avfallslag", "avfall", "lag"} <= set(analyze("avfallslagen", "sv"))
 
 
+def test_swedish_noun_forms_meet_where_the_lemmatiser_reads_a_verb():
+    """simplemma gives ``besluten`` the verb ``besluta`` and ``beslutet`` ``besluten``,
+    ``lagar`` the verb ``laga``: the noun a form's ending points to is added when the
+    dictionary lists it, so a search for ``beslut`` or ``lag`` finds the other forms."""
+    for form in ("beslut", "beslutet", "besluten"):
+        assert "beslut" in analyze(form, "sv")
+    assert "lag" in analyze("lagar", "sv") and "lag" in analyze("lagen", "sv")
+
+
 def test_known_swedish_words_are_split_through_their_lemma():
     assert "ren" not in analyze("ägarens", "sv")
     assert "ingen" not in analyze("planeringen", "sv")

@@ -292,6 +292,9 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     if lang in ("fi", "sv"):
         lemma = _forms(lang).get(word)
         if lemma is not None:
+            base = _noun_base(word) if lang == "sv" else None
+            if base is not None and base != lemma.lower():
+                return lemma.lower(), base
             return (lemma.lower(),)
         if word in _lemma_set(lang):
             return (word,)
@@ -299,6 +302,25 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
             return _unknown_compound(word)[0] or _split_base(word, lang)
         return _split_base(word, lang)
     return ()
+
+
+#: Swedish noun endings, longest first, and what the base form ends in instead.
+_NOUN_ENDINGS = (("arnas", ""), ("ernas", ""), ("ornas", "a"), ("arna", ""), ("erna", ""), ("orna", "a"),
+                 ("ens", ""), ("ets", ""), ("ar", ""), ("er", ""), ("or", "a"), ("en", ""), ("et", ""))
+
+
+def _noun_base(word: str) -> str | None:
+    """The noun a Swedish form is by its ending, when the dictionary lists that noun:
+    simplemma gives one lemma per form and often the verb's (``besluten`` -> ``besluta``,
+    ``lagar`` -> ``laga``, ``beslutet`` -> ``besluten``), so ``beslut``, ``beslutet`` and
+    ``besluten`` did not meet, nor ``lag`` and ``lagar``. Added beside its lemma."""
+    for ending, add in _NOUN_ENDINGS:
+        if word.endswith(ending):
+            stem = word[: -len(ending)] + add
+            if len(stem) >= 3 and stem in _lemma_set("sv"):
+                return stem
+            return None
+    return None
 
 
 def _split_base(word: str, lang: str) -> tuple[str, ...]:
