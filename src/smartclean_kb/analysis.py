@@ -329,7 +329,7 @@ def _split_base(word: str, lang: str) -> tuple[str, ...]:
     -> ``korjauspaja``, ``betongprojektet`` -> ``betongprojekt``). simplemma lists few
     compounds, and without this their forms met only through their parts or a Snowball
     stem, which a phrase does not use."""
-    found = _split_at(word, lang, 0)
+    found = _split_at(word, lang, 0, False)
     if found is None:
         return ()
     parts, cut = found
@@ -540,8 +540,10 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
     return found[0] if found else None
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tuple[str, ...], int] | None:
-    """``_split``'s parts and where the last part starts in the word."""
+    """``_split``'s parts and where the last part starts in the word (cached: a new
+    word's base form and its parts both ask for its split)."""
     best: tuple[tuple[int, int], tuple[str, ...], int, bool] | None = None
     unlinked_at: dict[int, int] = {}  # cut -> parts of a reading without a linking -s
     min_head = MIN_PART + 1 if lemma else MIN_PART
