@@ -102,6 +102,14 @@ def test_markdown_gives_the_text_a_reader_sees(tmp_path):
     assert all(b.headings == ("Kiertotalousohjelma",) for b in doc.blocks)
 
 
+def test_deeply_nested_markdown_keeps_its_text(tmp_path):
+    path = tmp_path / "viestiketju.md"
+    path.write_text("> " * 30 + "Syvällä lainauksessa.\n\n" + "".join(
+        "  " * i + "- kohta\n" for i in range(15)) + "  " * 15 + "- syvin kohta\n", encoding="utf-8")
+    text = " ".join(b.text for b in extract(path).blocks)
+    assert "Syvällä lainauksessa." in text and "syvin kohta" in text
+
+
 def test_a_markdown_title_is_its_first_top_level_heading(tmp_path):
     """PDF-to-Markdown output starts with the page header; the title is the # heading."""
     path = tmp_path / "plan.md"
