@@ -411,7 +411,8 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         known = lemmas(word, lang)
         # A Swedish word the dictionary does not list has only the base form its split
         # gives (``_split_base``): its parts are that split's, not a known word's.
-        if not known or (lang == "sv" and _forms(lang).get(word) is None and word not in _lemma_set(lang)):
+        listed = _forms(lang).get(word) is not None or word in _lemma_set(lang)
+        if not known or (lang == "sv" and not listed):
             return tuple(p for p in _with_subparts(_split(word, lang, 0) or (), lang) if p != word)
         # A word the dictionary knows is split through its lemma, into lemmas: cutting
         # the inflected form made parts of its ending (``ägarens`` -> ``äga`` + ``ren``).
@@ -575,7 +576,7 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
     if best is None:
         return None
     if lemma and best[3] and unlinked_at.get(best[2] - 1) == len(best[1]) - 1:
-        return None  # a known word read either way: trans|port or tran|sport, grundskol|a...
+        return None  # a known word read either way: trans|port or tran|sport, grunds|kola or grund|skola
     return best[1], best[2]
 
 
