@@ -76,6 +76,15 @@ def test_compound_parts_are_not_lemmatised_again():
     assert {"gäl", "landa"}.isdisjoint(analyze("gällande", "sv"))
 
 
+@VOIKKO
+def test_a_finnish_first_part_left_alone_is_its_word():
+    """``Rakentamis- ja purkamistyöt``, ``viranomais- toimintaan`` (a line-break hyphen):
+    the first part in -is is the word in -nen, so it meets the word's other forms."""
+    assert "rakentaa" in analyze("rakentamis", "fi")
+    assert "viranomainen" in analyze("viranomais", "fi")
+    assert analyze("aviapolis", "fi") == ["aviapolis"]  # a name in -is stays itself
+
+
 def test_a_particle_takes_no_linking_s():
     """``undersökning`` is under + sökning, never unders + ökning ('increase'); a
     particle is no compound head at all, as the stop-word check already said for the

@@ -223,6 +223,10 @@ def _voikko_analyses(word: str) -> tuple[dict, ...]:
     analyses = voikko.analyze(word)
     if not analyses and word[:1].islower():
         analyses = voikko.analyze(word[:1].upper() + word[1:])
+    if not analyses and len(word) > 5 and word.endswith("is"):
+        # The first-part form of a word in -nen, left alone before "ja" or a line
+        # break (``rakentamis- ja purkamistyöt``): the word itself.
+        analyses = voikko.analyze(word[:-1] + "nen")
     return tuple(analyses)
 
 
