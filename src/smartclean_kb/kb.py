@@ -78,7 +78,8 @@ class Processed:
     """One file after extract -> passages -> language -> analysis, ready for the index writer."""
 
     file: SourceFile
-    digest: str
+    #: The content hash (None only when the file could not be read).
+    digest: str | None
     document: Document | None = None
     passages: list[Passage] = field(default_factory=list)
     doc_lang: Detection | None = None
@@ -356,7 +357,6 @@ class KnowledgeBase:
             fingerprint = _extraction_fingerprint()
             failures = {} if rebuild else self.store.failures(fingerprint)
             known_failures = dict(failures)
-            todo, digests = self._plan(files, manifest, report, failures)
             root_keys = [_shown(os.path.abspath(r)) for r in roots]
             seen = {f.key for f in files}
             missing = [
@@ -364,6 +364,9 @@ class KnowledgeBase:
                 if key not in seen and any(_under(key, r) for r in root_keys)
                 and not any(_under(key, b) for b in blind)
             ]
+            # A new file's hash is needed now only to recognise a move; else the worker
+            # that reads it hashes it, on its core and from the bytes it reads anyway.
+            todo, digests = self._plan(files, manifest, report, failures, hash_new=bool(missing))
             gone = missing if delete else []
             # A missing file's content at a new path is a move, with --no-delete too:
             # keeping the old entry would show the same document twice.
@@ -500,16 +503,21 @@ class KnowledgeBase:
 
     def _plan(self, files: list[SourceFile], manifest: dict[str, dict[str, Any]],
               report: IngestReport, failures: dict[str, dict[str, str]] | None = None,
-              ) -> tuple[list[SourceFile], dict[str, str]]:
+              hash_new: bool = True) -> tuple[list[SourceFile], dict[str, str | None]]:
         """Hash every file; keep the new and changed ones, count the unchanged.
 
         A file whose very bytes failed before (``failures``) is reported with the same
         reason and not processed again: a 20 MB page that is refused need not be parsed
-        on every ingest.
+        on every ingest. Without ``hash_new``, a file neither indexed nor failed before
+        is kept unhashed (digest None): ``_process_file`` hashes what it reads.
         """
         todo: list[SourceFile] = []
-        digests: dict[str, str] = {}
+        digests: dict[str, str | None] = {}
         for f in files:
+            if not hash_new and f.key not in manifest and f.key not in (failures or {}):
+                digests[f.key] = None
+                todo.append(f)
+                continue
             try:
                 digest = _hash_file(f.path)
             except OSError as exc:
@@ -557,7 +565,7 @@ class KnowledgeBase:
             if outcome.finished:
                 if outcome.segment is not None:
                     segments.append(outcome.segment)
-                for (file, digest), (error, lasting, warnings, written) in zip(share, outcome.items, strict=True):
+                for (file, _), (error, lasting, warnings, written, digest) in zip(share, outcome.items, strict=True):
                     entry = _entry(file, digest, **dict(zip(_WRITTEN, written))) if written else None
                     yield Processed(file, digest, error=error, lasting=lasting, warnings=warnings, entry=entry)
             else:
@@ -773,7 +781,7 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers:
                 entry = add_passages(writer, item)
                 spent["index"] = time.perf_counter() - t
                 written = tuple(entry[k] for k in _WRITTEN)
-            reports.add((item.error, item.lasting, item.warnings, written), spent)
+            reports.add((item.error, item.lasting, item.warnings, written, item.digest), spent)
         reports.send()
         t = time.perf_counter()
         segment = finish_segment(writer)
@@ -958,9 +966,13 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
     t = time.perf_counter()
     try:
         data = _read_file(file.path)
+        if digest is None:
+            digest = _digest(data)
         doc = extract_bytes(data, file.source)
     except ExtractError as exc:
-        return Processed(file, digest, error=exc.message, lasting=True), spent
+        # A lasting failure is remembered by the file's hash (a file too large to read
+        # was not hashed above).
+        return Processed(file, digest or _hash_or_none(file.path), error=exc.message, lasting=True), spent
     except OSError as exc:
         return Processed(file, digest, error=_os_reason(exc)), spent
     except MemoryError:
@@ -1013,13 +1025,27 @@ def _read_file(path: str) -> bytes:
         return handle.read(config.MAX_FILE_BYTES + 1)
 
 
-def _hash_file(path: str) -> str:
-    _check_size(path)
+def _hash_file(path: str, check_size: bool = True) -> str:
+    if check_size:
+        _check_size(path)
     digest = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _digest(data: bytes) -> str:
+    """``_hash_file`` of a file whose bytes are already read."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _hash_or_none(path: str) -> str | None:
+    """The file's hash whatever its size; None when it cannot be read."""
+    try:
+        return _hash_file(path, check_size=False)
+    except OSError:
+        return None
 
 
 def _os_reason(exc: OSError) -> str:
