@@ -951,10 +951,7 @@ def exact_positions(text: str) -> dict[str, list[int]]:
     Whoosh's token stream: at ingest the exact-form field took a third of the analysis
     time for the simplest chain. Kept equal to the chain by a test on real passages."""
     positions: dict[str, list[int]] = {}
-    for pos, word in enumerate(_TOKEN.findall(text)):
-        word = word.lower()
-        if word[-1] == "-":
-            word = word[:-1]
+    for pos, word in enumerate(words(text)):
         at = positions.get(word)
         if at is None:
             positions[word] = [pos]

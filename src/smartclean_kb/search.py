@@ -148,7 +148,7 @@ _STOP_WORDS = frozenset().union(*(stopwords_for_language(lang) for lang in ("fi"
 def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
     """A plain-words query without stop words in the exact-form field, unless the query
     is nothing but stop words (``to be or not to be``)."""
-    if not _plain_words(q, text) or _STOP_WORDS.issuperset(_words(text)):
+    if not _plain_words(q, text) or _STOP_WORDS.issuperset(analysis.words(text)):
         return q
     exact = _exact_field()
 
@@ -247,7 +247,7 @@ def fuzzy_query(text: str, reader) -> wq.Query | None:
     the passages happened to be split into segments.
     """
     exact = _exact_field()
-    words = dict.fromkeys(w for w in _words(text) if len(w) >= FUZZY_MIN_LENGTH)
+    words = dict.fromkeys(w for w in analysis.words(text) if len(w) >= FUZZY_MIN_LENGTH)
     if exact is None or not words:
         return None
     forms = dict.fromkeys(form for w in words
@@ -269,11 +269,6 @@ def _only_words(q: wq.Query) -> bool:
     if isinstance(q, wq.Term):
         return True
     return type(q) is wq.Or and all(_only_words(c) for c in q.subqueries)
-
-
-def _words(text: str) -> list[str]:
-    """The query's words, lowercased, as the exact-form field holds them."""
-    return analysis.words(text)
 
 
 def _exact_field() -> str | None:
@@ -731,7 +726,7 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     exact = _exact_field()
     if exact is None:
         return None
-    words = _words(text)
+    words = analysis.words(text)
     changed = False
     out = []
     for word in words:
