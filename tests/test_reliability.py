@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from smartclean_kb import KnowledgeBase
-from smartclean_kb.errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
+from smartclean_kb import KnowledgeBase, config
+from smartclean_kb import kb as kb_module
+from smartclean_kb.errors import ExtractError, IndexLockedError, IndexMissingError, IndexVersionError, KBError
 from smartclean_kb.index import MANIFEST, IndexStore
 
 FINLEX_DOCS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "retrieval-dev" / "finlex-fi" / "docs"
@@ -208,6 +209,27 @@ def test_update_that_no_longer_extracts_keeps_the_old_indexed_version(tmp_path):
         assert "\n" not in report.failed[0].reason
         assert report.documents == 4 and not report.removed
         assert sources(kb, word(7)) == [str(page)]
+
+
+@pytest.mark.parametrize("written, refused", [(900, False), (5000, True)])
+def test_a_file_still_growing_is_read_whole_or_refused_past_the_limit(tmp_path, monkeypatch,
+                                                                      written, refused):
+    """The read asks for the size the file had when opened; one still being written (a
+    pipe, whose size reads 0) is read on to its end, and refused once past the limit
+    rather than indexed cut short there."""
+    monkeypatch.setattr(config, "MAX_FILE_BYTES", 1000)
+    pipe = tmp_path / "growing.txt"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_bytes, args=(b"x" * written,))
+    writer.start()
+    try:
+        if refused:
+            with pytest.raises(ExtractError, match="the limit is"):
+                kb_module._read_file(str(pipe))
+        else:
+            assert kb_module._read_file(str(pipe)) == b"x" * written
+    finally:
+        writer.join(timeout=10)
 
 
 def test_a_missing_root_does_not_remove_what_was_indexed_from_it(tmp_path):
