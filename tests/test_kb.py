@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from smartclean_kb import IndexMissingError, IndexVersionError, KnowledgeBase, QueryError
+from smartclean_kb import IndexMissingError, IndexVersionError, KnowledgeBase, QueryError, analysis
 from smartclean_kb.kb import PARALLEL_MIN_FILES
 
 
@@ -77,6 +77,27 @@ def test_query_words_found_together_rank_above_the_same_words_apart(tmp_path, mo
     # Without the proximity term the shorter passage would win: the test measures it.
     monkeypatch.setattr(search, "PROXIMITY_BOOST", 0.0)
     assert kb.search("kirjastojen kaavoitus")[0].source.endswith("apart.txt")
+
+
+@pytest.mark.skipif(analysis._voikko() is None, reason="needs libvoikko (simplemma lacks these compounds)")
+def test_a_passage_with_every_query_word_outranks_one_repeating_a_query_form(tmp_path):
+    """The query's genitive, repeated, must not beat the passage with both its words in
+    other cases: a Finnish form the dictionary knows is its lemma in the language field
+    and the form only in the exact-form field (counted in both, it won here)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in {
+        "both.txt": "Kehittämiskeskus päättää avustuksen maksatuksesta.",
+        "repeats.txt": "Kehittämiskeskuksen suoritteista peritään maksuja. "
+                       "Kehittämiskeskuksen maksut määrätään asetuksella.",
+        "other1.txt": "Maksatuksesta vastaa ministeriö, joka päättää maksatuksen ajankohdasta.",
+        "other2.txt": "Tuen maksatusta haetaan kirjallisesti.",
+    }.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([docs])
+    for query in ("Kehittämiskeskuksen toimivalta maksatusasioissa", "kehittämiskeskuksen maksatus"):
+        assert [Path(h.source).name for h in kb.search(query)][:2] == ["both.txt", "repeats.txt"], query
 
 
 def test_hit_carries_everything_a_citation_needs(fixture_kb):
