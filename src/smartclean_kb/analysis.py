@@ -2,9 +2,10 @@
 
 Snowball stemming misses Finnish consonant gradation (``kaupunki``/``kaupungin``), never
 splits compounds and keeps Swedish pairs like ``stad``/``städer`` apart.  These chains
-index, at the position of every word, its lowercased form, its dictionary lemmas and the
-lemmas of its compound parts, so inflected and compound forms meet on shared terms while
-phrase queries still line up.  Lemmas come from Voikko for Finnish when it is installed
+index, at the position of every word, its lowercased form (a Finnish form the dictionary
+knows only in the exact-form field), its dictionary lemmas and the lemmas of its
+compound parts, so inflected and compound forms meet on shared terms while phrase
+queries still line up.  Lemmas come from Voikko for Finnish when it is installed
 and from simplemma (pure Python, fi and sv) otherwise; ``backend()`` says which.
 
 Analysers are pickled into the index by Whoosh, so the classes live here at module level
