@@ -94,6 +94,17 @@ def test_a_particle_takes_no_linking_s():
     assert {"avfall", "lag"} <= set(analyze("avfallslagen", "sv"))  # a noun still does
 
 
+def test_a_word_a_verb_particle_opens_is_not_split_at_it():
+    """Swedish particle verbs and their nouns are lexicalised: ``återvinning``
+    ('recycling') is no ``vinning`` ('gain'), ``genomförande`` no ``föra``, and a search
+    for those must not find them (analyser version 13). A compound they are part of
+    still splits at its own seam."""
+    assert analyze("återvinning", "sv") == ["återvinning", "återvinna"]
+    assert "föra" not in analyze("genomförandet", "sv")
+    assert "håll" not in analyze("innehållet", "sv") and "hålla" not in analyze("innehåller", "sv")
+    assert {"återvinning", "central"} <= set(analyze("återvinningscentralen", "sv"))
+
+
 def test_a_known_word_that_splits_either_side_of_an_s_stays_whole():
     """``transport`` is no tran + s + port, ``grundskola`` no grund + s + kola ('toffee'):
     when a word the dictionary knows reads both with a linking -s and with the s opening

@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "12"
+ANALYSER_VERSION = "13"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -532,6 +532,10 @@ def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
     return found.lower() if found is not None else None
 
 
+_NOT_HEADS = {"sv": frozenset({"åter", "genom", "inne", "bort", "fram", "miss", "sam"})}
+"""Swedish verb particles that are no stop words: a word they open is lexicalised
+(``återvinning`` is no ``vinning``, 'gain'; ``genomföra`` no ``föra``, ``innehåll`` no
+``håll``), as the stop-word particles' (``undersöka``, ``uppgift``) already were."""
 _NOT_TAILS = {
     "sv": frozenset(
         {"barhet", "barheten", "lighet", "ligheten", "ning", "ningen", "heten", "heter", "hetens"}
@@ -565,7 +569,7 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
         if tail_lemma is None or tail_lemma in _stop_words(lang) or tail_lemma in _NOT_TAILS.get(lang, ()):
             continue
         head = word[:cut]
-        if head in _stop_words(lang):
+        if head in _stop_words(lang) or head in _NOT_HEADS.get(lang, ()):
             continue
         head_parts: tuple[str, ...] | None = None
         linked = False
