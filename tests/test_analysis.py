@@ -94,15 +94,22 @@ def test_a_particle_takes_no_linking_s():
     assert {"avfall", "lag"} <= set(analyze("avfallslagen", "sv"))  # a noun still does
 
 
-def test_a_word_a_verb_particle_opens_is_not_split_at_it():
+def test_a_word_a_verb_particle_opens_is_not_split():
     """Swedish particle verbs and their nouns are lexicalised: ``återvinning``
     ('recycling') is no ``vinning`` ('gain'), ``genomförande`` no ``föra``, and a search
-    for those must not find them (analyser version 13). A compound they are part of
-    still splits at its own seam."""
+    for those must not find them (analyser version 13); nor is a known word that reads as
+    a particle and a known word split at another seam: ``misstänka`` was ``missta`` +
+    ``änka`` ('widow'), ``innehålla`` ``inneha`` + ``ålla`` (version 14). A compound they
+    are part of still splits at its own seam, and a linking -s still marks one."""
     assert analyze("återvinning", "sv") == ["återvinning", "återvinna"]
     assert "föra" not in analyze("genomförandet", "sv")
-    assert "håll" not in analyze("innehållet", "sv") and "hålla" not in analyze("innehåller", "sv")
+    assert "håll" not in analyze("innehållet", "sv")
+    assert analyze("innehålla", "sv") == ["innehålla"]
+    assert analyze("misstänker", "sv") == ["misstänker", "misstänka"]
+    assert "riva" not in analyze("beskriver", "sv") and "skrift" not in analyze("föreskriften", "sv")
     assert {"återvinning", "central"} <= set(analyze("återvinningscentralen", "sv"))
+    assert {"samarbete", "område"} <= set(analyze("samarbetsområdets", "sv"))
+    assert {"avfallshantering", "föreskrift"} <= set(analyze("avfallshanteringsföreskrifterna", "sv"))
 
 
 def test_a_known_word_that_splits_either_side_of_an_s_stays_whole():

@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "13"
+ANALYSER_VERSION = "14"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -532,10 +532,15 @@ def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
     return found.lower() if found is not None else None
 
 
-_NOT_HEADS = {"sv": frozenset({"åter", "genom", "inne", "bort", "fram", "miss", "sam"})}
-"""Swedish verb particles that are no stop words: a word they open is lexicalised
-(``återvinning`` is no ``vinning``, 'gain'; ``genomföra`` no ``föra``, ``innehåll`` no
-``håll``), as the stop-word particles' (``undersöka``, ``uppgift``) already were."""
+_PARTICLES = {"sv": frozenset({"av", "an", "be", "bort", "efter", "fram", "för", "före", "genom", "in",
+                               "inne", "med", "mot", "miss", "om", "på", "sam", "till", "undan",
+                               "under", "upp", "ut", "vid", "åter", "över"})}
+"""Swedish verb particles and prefixes. A word they open is lexicalised, so none is a
+compound head (``återvinning`` is no ``vinning``, 'gain'; ``genomföra`` no ``föra``), and
+a known word that reads as one of them and a known word is not split at all, unless a
+linking -s marks its seam: ``innehålla`` is no ``inneha`` + ``ålla``, ``misstänka`` no
+``missta`` + ``änka`` ('widow'), ``beskriva`` no ``besk`` + ``riva``, ``föreskrift`` no
+``skrift``; ``samarbetsområde`` still splits."""
 _NOT_TAILS = {
     "sv": frozenset(
         {"barhet", "barheten", "lighet", "ligheten", "ning", "ningen", "heten", "heter", "hetens"}
@@ -569,7 +574,7 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
         if tail_lemma is None or tail_lemma in _stop_words(lang) or tail_lemma in _NOT_TAILS.get(lang, ()):
             continue
         head = word[:cut]
-        if head in _stop_words(lang) or head in _NOT_HEADS.get(lang, ()):
+        if head in _stop_words(lang) or head in _PARTICLES.get(lang, ()):
             continue
         head_parts: tuple[str, ...] | None = None
         linked = False
@@ -591,6 +596,9 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
                 best = (score, (*head_parts, tail_lemma), cut, linked)
     if best is None:
         return None
+    if lemma and not best[3] and any(word.startswith(p) and word[len(p):] in _lemma_set(lang)
+                                     for p in _PARTICLES.get(lang, ())):
+        return None  # a particle word: inne|hålla, not inneha|ålla
     if lemma and best[3] and unlinked_at.get(best[2] - 1) == len(best[1]) - 1:
         return None  # a known word read either way: trans|port or tran|sport, grunds|kola or grund|skola
     return best[1], best[2]
