@@ -118,6 +118,11 @@ def test_a_known_word_that_splits_either_side_of_an_s_stays_whole():
     its last part, nothing says which is meant, and a wrong part is a false match for
     every search of that part. A word it does not know keeps its split (``avfallslagen``
     above: laws are ``-slag`` + ``-lag`` far more often than ``slag``)."""
+    # Nor one that splits into two known words one letter to either side (version 15):
+    # ``kontroll`` is no ``kont`` + ``roll``, ``kontrakt`` no ``kont`` + ``rakt``.
+    assert analyze("kontrollen", "sv") == ["kontrollen", "kontroll"]
+    assert "rakt" not in analyze("kontraktet", "sv")
+    assert {"marknad", "kontroll"} <= set(analyze("marknadskontrollen", "sv"))
     assert "port" not in analyze("transporten", "sv")
     assert "kola" not in analyze("grundskolan", "sv")
     assert "ten" not in analyze("tegelstenar", "sv")

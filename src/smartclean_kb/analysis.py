@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "14"
+ANALYSER_VERSION = "15"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -599,9 +599,23 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
     if lemma and not best[3] and any(word.startswith(p) and word[len(p):] in _lemma_set(lang)
                                      for p in _PARTICLES.get(lang, ())):
         return None  # a particle word: inne|hålla, not inneha|ålla
+    if lemma and lang == "sv" and not best[3] and len(best[1]) == 2 and _reads_one_letter_over(word, best[2], lang):
+        return None  # kont|roll or kon|troll, posta|dress or post|adress: nothing says which
     if lemma and best[3] and unlinked_at.get(best[2] - 1) == len(best[1]) - 1:
         return None  # a known word read either way: trans|port or tran|sport, grunds|kola or grund|skola
     return best[1], best[2]
+
+
+def _reads_one_letter_over(word: str, cut: int, lang: str) -> bool:
+    """Whether a known word also splits into two words it knows one letter to either
+    side of ``cut``: then the lexicon cannot say where its seam is."""
+    lexicon = _lemma_set(lang)
+    for other in (cut - 1, cut + 1):
+        head, tail = word[:other], word[other:]
+        if (min(len(head), len(tail)) >= MIN_PART and head in lexicon and tail in lexicon
+                and head not in _stop_words(lang)):
+            return True
+    return False
 
 
 @lru_cache(maxsize=None)
