@@ -599,7 +599,8 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
     if lemma and not best[3] and any(word.startswith(p) and word[len(p):] in _lemma_set(lang)
                                      for p in _PARTICLES.get(lang, ())):
         return None  # a particle word: inne|hålla, not inneha|ålla
-    if lemma and lang == "sv" and not best[3] and len(best[1]) == 2 and _reads_one_letter_over(word, best[2], lang):
+    if (lemma and lang == "sv" and not best[3] and len(best[1]) == 2
+            and _reads_one_letter_over(word, best[2], lang)):
         return None  # kont|roll or kon|troll, posta|dress or post|adress: nothing says which
     if lemma and best[3] and unlinked_at.get(best[2] - 1) == len(best[1]) - 1:
         return None  # a known word read either way: trans|port or tran|sport, grunds|kola or grund|skola
