@@ -423,8 +423,7 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         known = lemmas(word, lang)
         # A Swedish word the dictionary does not list has only the base form its split
         # gives (``_split_base``): its parts are that split's, not a known word's.
-        listed = _forms(lang).get(word) is not None or word in _lemma_set(lang)
-        if not known or (lang == "sv" and not listed):
+        if not known or (lang == "sv" and not _in_dictionary(word, lang)):
             return tuple(p for p in _with_subparts(_split(word, lang, 0) or (), lang) if p != word)
         # A word the dictionary knows is split through its lemma, into lemmas: cutting
         # the inflected form made parts of its ending (``ägarens`` -> ``äga`` + ``ren``).
