@@ -160,8 +160,8 @@ def _language_code(ctx: click.Context, param: click.Parameter, value: str | None
     """Any language code a passage can have (``de`` too), not only fi/sv/en/und."""
     if value is None:
         return None
-    code = value.strip().lower()
-    if not config.is_language_code(code):
+    code = config.language_code(value)
+    if code is None:
         raise click.BadParameter(f"{value!r} is not a language code such as fi, sv, en or und",
                                  ctx=ctx, param=param)
     return code

@@ -24,6 +24,14 @@ def is_language_code(value: str) -> bool:
     """Whether ``value`` can be a passage's language (``fi``, ``de``, ``und``)."""
     return _LANGUAGE_CODE.fullmatch(value) is not None
 
+
+def language_code(value: str) -> str | None:
+    """The language code a user typed (``FI``, `` de ``), or None when it is none: what
+    the command line and the web page accept as a language filter."""
+    code = value.strip().lower()
+    return code if is_language_code(code) else None
+
+
 #: Passage size in words (the split aims between these).
 PASSAGE_MIN_WORDS = 40
 PASSAGE_MAX_WORDS = 250

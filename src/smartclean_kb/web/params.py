@@ -78,13 +78,13 @@ def _language(args) -> str | None:
     """Any language code, not only fi/sv/en: the language facet links to each one the
     results hold (``de``, ``et``), and a link that answered 400 was a dead end."""
     raw = args.get("lang", "")
-    value = raw.strip().lower()
-    if not value:
+    if not raw.strip():
         return None
-    if not config.is_language_code(value):
+    code = config.language_code(raw)
+    if code is None:
         raise BadParam("lang", raw, "lang must be a language code such as fi, sv, en or und",
                        ("must_be_language", {}))
-    return value
+    return code
 
 
 def parse(args) -> SearchParams:
