@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "15"
+ANALYSER_VERSION = "16"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -474,9 +474,8 @@ def _voikko_parts(word: str, analysis: dict) -> list[str]:
             bases.append(base)
         if taken != surface:
             # The morphemes do not line up with the components (``energiatehokas(energia=
-            # tehokas)`` is one morpheme): the component's own lemma stands for it.
-            found = lemmas(surface, "fi")
-            parts.append(found[0] if found else surface)
+            # tehokas)`` is one morpheme).
+            parts.append(_lexicalised_component(surface, analysis))
             morphemes = []
             continue
         parts.append(_component_base(surface, bases))
@@ -485,6 +484,26 @@ def _voikko_parts(word: str, analysis: dict) -> list[str]:
     if baseform.startswith(prefix) and len(baseform) > len(prefix):
         parts.append(baseform[len(prefix):])
     return parts
+
+
+_NAME_CLASSES = frozenset({"nimi", "etunimi", "sukunimi", "paikannimi"})
+"""Voikko's classes of proper names."""
+
+
+def _lexicalised_component(surface: str, analysis: dict) -> str:
+    """The word a component of a compound Voikko lists whole stands for.
+
+    A name's components are no words to read again (``Otaniemi`` is ``Ota`` + ``niemi``,
+    not ``ottaa`` + ``niemi``), nor is a component that is a word of its own
+    (``vastaanotto``: ``vastaan``, not ``vastata``); otherwise the component's lemma
+    (``käyttöönotto`` -> ``käyttö``).
+    """
+    if analysis.get("CLASS") in _NAME_CLASSES:
+        return surface
+    found = lemmas(surface, "fi")
+    if surface in found or not found:
+        return surface
+    return found[0]
 
 
 def _component_base(surface: str, bases: list[str]) -> str:
