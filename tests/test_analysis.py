@@ -137,6 +137,21 @@ def test_forms_of_a_swedish_compound_the_dictionary_lacks_share_its_base_form():
     assert {"avfallslag", "avfall", "lag"} <= set(analyze("avfallslagen", "sv"))
 
 
+def test_a_swedish_compound_opened_by_a_name_or_loan_ends_in_the_word_it_knows():
+    """``Helsingforsregionen`` and ``cleantechföretagen``: the first part is in no
+    dictionary, so the known word they end in is what a search for it must find."""
+    assert {"helsingforsregion", "helsingfors", "region"} <= set(analyze("Helsingforsregionens", "sv"))
+    assert {"cleantechföretag", "företag"} <= set(analyze("cleantechföretagen", "sv"))
+    assert shares_term("cleantechföretagen", "cleantechföretag", "sv")
+    assert "prövning" not in analyze("överprövning", "sv")  # a particle opens a word
+    assert "säljare" not in analyze("elförsäljare", "sv")  # el + försäljare, not elför + säljare
+
+
+@VOIKKO
+def test_a_finnish_word_in_swedish_text_gets_no_swedish_parts():
+    assert "stolt" not in analyze("sivustolta", "sv")
+
+
 def test_swedish_noun_forms_meet_where_the_lemmatiser_reads_a_verb():
     """simplemma gives ``besluten`` the verb ``besluta`` and ``beslutet`` ``besluten``,
     ``lagar`` the verb ``laga``: the noun a form's ending points to is added when the

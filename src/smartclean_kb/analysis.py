@@ -613,7 +613,7 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
             if best is None or score > best[0]:
                 best = (score, (*head_parts, tail_lemma), cut, linked)
     if best is None:
-        return None
+        return _unknown_head(word) if lang == "sv" and depth == 0 and not lemma else None
     if lemma and not best[3] and any(word.startswith(p) and word[len(p):] in _lemma_set(lang)
                                      for p in _PARTICLES.get(lang, ())):
         return None  # a particle word: inne|hålla, not inneha|ålla
@@ -623,6 +623,31 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
     if lemma and best[3] and unlinked_at.get(best[2] - 1) == len(best[1]) - 1:
         return None  # a known word read either way: trans|port or tran|sport, grunds|kola or grund|skola
     return best[1], best[2]
+
+
+def _unknown_head(word: str) -> tuple[tuple[str, ...], int] | None:
+    """A Swedish compound whose first part no dictionary knows (a name or a loan:
+    ``Helsingfors|regionen``, ``cleantech|företag``), read as that part as written and
+    the longest known word of six letters or more it ends in, as Finnish unknown
+    compounds are (``_unknown_compound``); without it ``företag`` did not find
+    ``cleantechföretagen``, nor ``region`` ``Helsingforsregionen``. The first part has
+    four letters or more and is no particle (``över|prövning`` is a word), and no known
+    word may start up to three letters before the seam: the seam would cut it
+    (``elför`` + ``säljare`` is ``el`` + ``försäljare``, too short a first part). A
+    Finnish word in Swedish text, when Voikko is there to say so, is left alone
+    (``sivustolta`` is no ``sivu`` + ``stolt``)."""
+    if not word.isalpha() or (_voikko() is not None and _voikko_analyses(word)):
+        return None
+    for cut in range(MIN_PART + 1, len(word) - MIN_UNKNOWN_TAIL + 1):
+        tail = _tail_lemma(word[cut:], "sv")
+        if tail is None or tail in _stop_words("sv"):
+            continue
+        head = word[:cut]
+        if (head in _PARTICLES["sv"] or head in _stop_words("sv")
+                or any(_tail_lemma(word[cut - back:], "sv") for back in (1, 2, 3))):
+            return None
+        return (head, tail), cut
+    return None
 
 
 def _reads_one_letter_over(word: str, cut: int, lang: str) -> bool:
