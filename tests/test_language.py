@@ -142,6 +142,24 @@ def test_swedish_paragraph_quoting_finnish_names_stays_swedish():
     assert detect_language(text).lang == "sv"
 
 
+@pytest.mark.parametrize("text, lang", [
+    ("Lisätietoja https://www.example.com/about-us/contact-information-page", "fi"),
+    ("Lisätietoja ja ilmoittautumiset: seminar-registration@example.com", "fi"),
+    ("Mer information: https://www.example.com/about-us/contact", "sv"),
+    ("Katso ohjeet hsy.fi/en/waste-sorting-instructions", "fi"),
+])
+def test_web_and_email_addresses_are_no_evidence(text, lang):
+    """An address's ``www``, ``com`` and English path words made these English."""
+    assert detect_language(text).lang == lang
+
+
+def test_an_address_alone_is_undetermined_and_inherits_its_documents_language():
+    assert detect_language("https://www.example.com/about-us/contact").lang == "und"
+    passages = [SWEDISH, "https://www.example.com/about-us/contact", SWEDISH]
+    _, detections = detect_passages(passages, "\n\n".join(passages))
+    assert [d.lang for d in detections] == ["sv", "sv", "sv"]
+
+
 @pytest.mark.parametrize("text", ["", "   ", "12345", "!!! --- ???", "2024-01-01 12:00", "§ 12"])
 def test_no_letters_is_undetermined(text):
     assert detect_language(text) == Detection("und", 0.0)

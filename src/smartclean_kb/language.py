@@ -97,8 +97,23 @@ _ODD_LETTER = re.compile(f"[^{_NOT_LETTERS}{_ALPHABET}\u0000-\u00bf\u0250-\u1dff
 _LANGDETECT_CODES = {"no": "nb", "zh-cn": "zh", "zh-tw": "zh"}
 
 
+_ADDRESS = re.compile(r"(?<!\S)\S*?(?:://|[wW]{3}\.|@[\w-]+\.|\.[a-zA-Z]{2,}/)\S*")
+"""A web or e-mail address, which langdetect also removes before it reads a text:
+``www``, ``com`` and a path's English words made ``Lisätietoja https://www.example.com/
+about-us`` English."""
+
+
+def without_addresses(text: str) -> str:
+    """``text`` with web and e-mail addresses blanked out (a cheap test first: most text has none)."""
+    if "/" in text or "@" in text or "www." in text or "WWW." in text:
+        return _ADDRESS.sub(" ", text)
+    return text
+
+
 def tokens(text: str) -> list[tuple[str, bool]]:
     """Lower-cased words of ``text`` and whether each is discounted as a likely name.
+
+    Web and e-mail addresses are no words of any language and are left out.
 
     A word is discounted when it has a capital letter and does not start a sentence:
     inside a Swedish sentence, "Järvenpää" or "Do You Know" say little about the language.
@@ -113,7 +128,7 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     after_break = True  # the text's first word starts a sentence
     # (gap, word, full stop) from one C-level findall: a match object's method calls
     # per word were most of this function's time.
-    for gap, word, stop in _GAP_WORD_STOP.findall(text):
+    for gap, word, stop in _GAP_WORD_STOP.findall(without_addresses(text)):
         starts_sentence = after_break or not _SENTENCE_BREAK.isdisjoint(gap)
         size = len(word)
         if size == 1 and stop and word.isupper():
@@ -483,7 +498,7 @@ def detect_passages(
         if document.lang != "und" and (
             detection.lang == "und" or detection.probability < PASSAGE_MIN_PROBABILITY
         ):
-            detection = (_detect(text, prior_lang=document.lang, words=found) if _has_letters(text)
+            detection = (_detect(text, prior_lang=document.lang, words=found) if found and _has_letters(text)
                          else document)
         out.append(detection)
     return document, out
