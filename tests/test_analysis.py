@@ -277,6 +277,8 @@ def test_a_component_of_a_compound_listed_whole_is_not_read_as_another_word():
     assert shares_term("Otaniemessä", "Otaniemen", "fi")
     assert not shares_term("Otaniemessä", "otettiin", "fi")
     assert not shares_term("vastaanotto", "vastata", "fi")
+    assert not shares_term("periaatteita", "perii", "fi")  # peri=aate, not periä 'inherit'
+    assert "toimi" in analyze("toimenpiteet", "fi")
     assert {"käyttö", "otto"} <= set(analyze("käyttöönoton", "fi"))
     assert {"energia", "tehokkuus"} <= set(analyze("energiatehokkuuden", "fi"))
 

@@ -488,6 +488,8 @@ def _voikko_parts(word: str, analysis: dict) -> list[str]:
 
 _NAME_CLASSES = frozenset({"nimi", "etunimi", "sukunimi", "paikannimi"})
 """Voikko's classes of proper names."""
+_FINITE_MOODS = frozenset({"indicative", "imperative", "conditional", "potential"})
+"""Voikko's moods of finite verb forms (its infinitives have moods of their own)."""
 
 
 def _lexicalised_component(surface: str, analysis: dict) -> str:
@@ -495,15 +497,18 @@ def _lexicalised_component(surface: str, analysis: dict) -> str:
 
     A name's components are no words to read again (``Otaniemi`` is ``Ota`` + ``niemi``,
     not ``ottaa`` + ``niemi``), nor is a component that is a word of its own
-    (``vastaanotto``: ``vastaan``, not ``vastata``); otherwise the component's lemma
-    (``käyttöönotto`` -> ``käyttö``).
+    (``vastaanotto``: ``vastaan``, not ``vastata``) or that only a finite verb form reads
+    (``periaate`` is ``peri`` + ``aate``, not ``periä`` 'inherit': a compound's first part
+    is no finite verb); otherwise the component's lemma (``käyttöönotto`` -> ``käyttö``,
+    ``toimenpide`` -> ``toimi``, the infinitive ``irtisanomisehto`` -> ``sanoa``).
     """
     if analysis.get("CLASS") in _NAME_CLASSES:
         return surface
-    found = lemmas(surface, "fi")
-    if surface in found or not found:
+    readings = _voikko_analyses(surface)
+    if any(reading["BASEFORM"].lower() == surface for reading in readings):
         return surface
-    return found[0]
+    kept = [reading["BASEFORM"].lower() for reading in readings if reading.get("MOOD") not in _FINITE_MOODS]
+    return kept[0] if kept else surface
 
 
 def _component_base(surface: str, bases: list[str]) -> str:
