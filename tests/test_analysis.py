@@ -161,6 +161,15 @@ def test_swedish_noun_forms_meet_where_the_lemmatiser_reads_a_verb():
     assert "lag" in analyze("lagar", "sv") and "lag" in analyze("lagen", "sv")
 
 
+def test_swedish_participle_forms_meet_their_verb():
+    """simplemma lemmatises ``fattade`` and ``godkända`` to the participles ``fattad`` and
+    ``godkänd`` but most participles to their verb (``beviljade`` -> ``bevilja``)."""
+    assert shares_term("fattade", "fatta", "sv")
+    assert shares_term("godkända", "godkänna", "sv")
+    assert shares_term("bestämt", "bestämmer", "sv")
+    assert not shares_term("fasaden", "fasa", "sv")  # a noun in -ad is no participle
+
+
 def test_known_swedish_words_are_split_through_their_lemma():
     assert "ren" not in analyze("ägarens", "sv")
     assert "ingen" not in analyze("planeringen", "sv")

@@ -297,10 +297,11 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     if lang in ("fi", "sv"):
         lemma = _forms(lang).get(word)
         if lemma is not None:
-            base = _noun_base(word) if lang == "sv" else None
-            if base is not None and base != lemma.lower():
-                return lemma.lower(), base
-            return (lemma.lower(),)
+            lemma = lemma.lower()
+            if lang != "sv":
+                return (lemma,)
+            extra = (_noun_base(word), _participle_verb(word, lemma))
+            return tuple(dict.fromkeys((lemma, *(b for b in extra if b is not None))))
         if word in _lemma_set(lang):
             return (word,)
         if lang == "fi":
@@ -333,6 +334,24 @@ def _noun_base(word: str) -> str | None:
                 return stem
             return None
     return None
+
+
+def _participle_verb(word: str, lemma: str) -> str | None:
+    """The verb of a Swedish participle form that simplemma lemmatises to the participle:
+    ``fattade``, ``fattat`` -> ``fattad``, ``godkända`` -> ``godkänd``, ``bestämt`` ->
+    ``bestämd``, where most participles' forms get their verb (``beviljade`` ->
+    ``bevilja``), so ``fattade`` and ``fatta`` did not meet. Only a form that inflects the
+    participle (-e, -es, -a, -t, -ts) counts: ``fasaden`` is no form of ``fasa``."""
+    if lemma.endswith("ad"):
+        endings, verbs = ("e", "es"), (lemma[:-1],)
+    elif lemma.endswith("d") and len(lemma) > 3:
+        endings, verbs = ("a", "e"), (lemma[:-1] + lemma[-2] + "a", lemma + "a", lemma[:-1] + "a")
+    else:
+        return None
+    if not (word in (lemma[:-1] + "t", lemma[:-1] + "ts") or any(word == lemma + e for e in endings)):
+        return None
+    known = _lemma_set("sv")
+    return next((verb for verb in verbs if verb in known), None)
 
 
 def _split_base(word: str, lang: str) -> tuple[str, ...]:
