@@ -170,6 +170,13 @@ def test_swedish_participle_forms_meet_their_verb():
     assert not shares_term("fasaden", "fasa", "sv")  # a noun in -ad is no participle
 
 
+def test_a_swedish_adverb_in_t_meets_its_adjective():
+    assert shares_term("snabbt", "snabba", "sv")
+    assert shares_term("fritt", "fria", "sv")
+    assert not shares_term("fart", "far", "sv")  # speed is no form of father
+    assert not shares_term("rätt", "räta", "sv")
+
+
 def test_known_swedish_words_are_split_through_their_lemma():
     assert "ren" not in analyze("ägarens", "sv")
     assert "ingen" not in analyze("planeringen", "sv")

@@ -300,10 +300,12 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
             lemma = lemma.lower()
             if lang != "sv":
                 return (lemma,)
-            extra = (_noun_base(word), _participle_verb(word, lemma))
+            extra = (_noun_base(word), _participle_verb(word, lemma),
+                     _adverb_adjective(word) if lemma == word else None)
             return tuple(dict.fromkeys((lemma, *(b for b in extra if b is not None))))
         if word in _lemma_set(lang):
-            return (word,)
+            adjective = _adverb_adjective(word) if lang == "sv" else None
+            return (word,) if adjective is None else (word, adjective)
         if lang == "fi":
             return _unknown_compound(word)[0] or _split_base(word, lang)
         return _split_base(word, lang)
@@ -333,6 +335,21 @@ def _noun_base(word: str) -> str | None:
             if len(stem) >= 3 and stem in _lemma_set("sv"):
                 return stem
             return None
+    return None
+
+
+def _adverb_adjective(word: str) -> str | None:
+    """The adjective a Swedish adverb in -t is the neuter of (``snabbt`` -> ``snabb``,
+    ``fritt`` -> ``fri``), which simplemma lists as a word of its own. The adjective's -a
+    form must be its (``snabba`` -> ``snabb``): ``fart`` is no form of ``far``, whose
+    ``fara`` is another word."""
+    if not word.endswith("t") or len(word) < 4:
+        return None
+    adjective = word[:-2] if word.endswith("tt") else word[:-1]
+    if word.endswith("tt") and adjective[-1:] not in "aeiouyåäö":
+        return None  # rätt is no form of rät
+    if adjective in _lemma_set("sv") and _forms("sv").get(adjective + "a") == adjective:
+        return adjective
     return None
 
 
