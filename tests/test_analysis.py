@@ -137,6 +137,17 @@ def test_forms_of_a_swedish_compound_the_dictionary_lacks_share_its_base_form():
     assert {"avfallslag", "avfall", "lag"} <= set(analyze("avfallslagen", "sv"))
 
 
+def test_a_swedish_first_part_with_a_linking_vowel_is_its_word():
+    """``skatte|reform``, ``ränte|stöd``, ``råvaru|produktion``: a search for ``skatt``,
+    ``ränta`` or ``råvara`` must find them, as ``avfall`` finds ``avfalls|hantering``."""
+    assert {"skatt", "reform"} <= set(analyze("skattereformen", "sv"))
+    assert "ränta" in analyze("räntestödslånet", "sv")
+    assert "råvara" in analyze("råvaruproduktion", "sv")
+    assert {"lön", "förhandling"} <= set(analyze("löneförhandlingar", "sv"))
+    assert {"huvud", "yrke"} <= set(analyze("huvudyrke", "sv"))  # huvud|yrke, not huva|dyrke
+    assert "forma" not in analyze("formulerat", "sv")  # a known word takes no -u- link
+
+
 def test_a_swedish_compound_opened_by_a_name_or_loan_ends_in_the_word_it_knows():
     """``Helsingforsregionen`` and ``cleantechföretagen``: the first part is in no
     dictionary, so the known word they end in is what a search for it must find."""

@@ -563,8 +563,15 @@ _LINKS = {
 """(linking ending to drop, ending to add) that turn a compound's first part into a word."""
 
 
-def _head_lemma(head: str, lang: str) -> tuple[str, bool] | None:
-    """The lemma a compound's first part stands for, and whether a linking -s- was dropped."""
+_VOWEL_LINKS = {"sv": (("e", ""), ("e", "a"), ("u", "a"))}
+"""Linking vowels that rewrite a Swedish first part: ``skatte|reform`` (``skatt``),
+``familje|politik``, ``ränte|avdrag`` (``ränta``), ``råvaru|produktion`` (``råvara``)."""
+
+
+def _head_lemma(head: str, lang: str, lemma: bool = False) -> tuple[str, bool, bool] | None:
+    """The lemma a compound's first part stands for, whether a linking -s- was dropped,
+    and whether a linking vowel was rewritten (``_VOWEL_LINKS``; with ``lemma``, for a
+    word the dictionary knows, only -e-: ``formulera`` is no ``forma`` + ``lera``)."""
     forms = _forms(lang)
     stems = [
         ((head[: -len(drop)] if drop else head) + add, drop == "s")
@@ -574,10 +581,14 @@ def _head_lemma(head: str, lang: str) -> tuple[str, bool] | None:
     ]
     for stem, linked in stems:
         if stem in _lemma_set(lang):
-            return stem, linked
+            return stem, linked, False
+    for drop, add in _VOWEL_LINKS.get(lang, ())[: 2 if lemma else None]:
+        stem = head[: -len(drop)] + add
+        if head.endswith(drop) and len(stem) >= MIN_PART and stem in _lemma_set(lang):
+            return stem, False, True
     for stem, linked in stems:
         if stem in forms:
-            return (stem if lang == "sv" else forms[stem].lower()), linked
+            return (stem if lang == "sv" else forms[stem].lower()), linked, False
     return None
 
 
@@ -637,10 +648,13 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
             continue
         head_parts: tuple[str, ...] | None = None
         linked = False
-        found = _head_lemma(head, lang)
+        found = _head_lemma(head, lang, lemma)
         if found is not None and found[1] and found[0] in _stop_words(lang):
             found = None  # a particle takes no linking -s: över|stiger, not övers|tiger
-        if found is not None and len(found[0]) >= min_head:
+        if found is not None and found[2] and len(tail_lemma) < MIN_PART:
+            found = None  # alge|riet is no alg + ri
+        rewritten = found is not None and found[2]
+        if found is not None and len(head if rewritten else found[0]) >= min_head:
             head_parts, linked = (found[0],), found[1]
         elif depth < 2:
             if lang == "sv" and head.endswith("s") and not head.endswith("ss"):
@@ -648,7 +662,7 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
                 linked = head_parts is not None
             head_parts = head_parts or _split(head, lang, depth + 1)
         if head_parts and (linked or len(word) - cut >= 4):
-            score = (-len(head_parts), min(len(head), len(word) - cut) + 2 * linked)
+            score = (-len(head_parts), min(len(head), len(word) - cut) + 2 * linked - rewritten)
             if not linked:
                 unlinked_at[cut] = len(head_parts)
             if best is None or score > best[0]:
