@@ -103,7 +103,7 @@ _ADDRESS = re.compile(r"(?<!\S)\S*?(?:://|[wW]{3}\.|@[\w-]+\.|\.[a-zA-Z]{2,}/)\S
 about-us`` English."""
 
 
-def without_addresses(text: str) -> str:
+def _without_addresses(text: str) -> str:
     """``text`` with web and e-mail addresses blanked out (a cheap test first: most text has none)."""
     if "/" in text or "@" in text or "www." in text or "WWW." in text:
         return _ADDRESS.sub(" ", text)
@@ -128,7 +128,7 @@ def tokens(text: str) -> list[tuple[str, bool]]:
     after_break = True  # the text's first word starts a sentence
     # (gap, word, full stop) from one C-level findall: a match object's method calls
     # per word were most of this function's time.
-    for gap, word, stop in _GAP_WORD_STOP.findall(without_addresses(text)):
+    for gap, word, stop in _GAP_WORD_STOP.findall(_without_addresses(text)):
         starts_sentence = after_break or not _SENTENCE_BREAK.isdisjoint(gap)
         size = len(word)
         if size == 1 and stop and word.isupper():
