@@ -602,6 +602,20 @@ def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
     return found.lower() if found is not None else None
 
 
+def _compound_tail(tail: str, lang: str, lemma: bool = False) -> str | None:
+    """``_tail_lemma``, unless that lemma is a stop word or a derivational ending, which
+    end no compound."""
+    found = _tail_lemma(tail, lang, lemma)
+    if found is None or found in _stop_words(lang) or found in _NOT_TAILS.get(lang, ()):
+        return None
+    return found
+
+
+def _opens_no_compound(head: str, lang: str) -> bool:
+    """Whether a first part is a stop word or a verb particle (``_PARTICLES``)."""
+    return head in _stop_words(lang) or head in _PARTICLES.get(lang, ())
+
+
 _PARTICLES = {"sv": frozenset({"av", "an", "be", "bort", "efter", "fram", "för", "före", "genom", "in",
                                "inne", "med", "mot", "miss", "om", "på", "sam", "till", "undan",
                                "under", "upp", "ut", "vid", "åter", "över"})}
@@ -640,11 +654,11 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
     unlinked_at: dict[int, int] = {}  # cut -> parts of a reading without a linking -s
     min_head = MIN_PART + 1 if lemma else MIN_PART
     for cut in range(min_head, len(word) - MIN_PART + 1):
-        tail_lemma = _tail_lemma(word[cut:], lang, lemma)
-        if tail_lemma is None or tail_lemma in _stop_words(lang) or tail_lemma in _NOT_TAILS.get(lang, ()):
+        tail_lemma = _compound_tail(word[cut:], lang, lemma)
+        if tail_lemma is None:
             continue
         head = word[:cut]
-        if head in _stop_words(lang) or head in _PARTICLES.get(lang, ()):
+        if _opens_no_compound(head, lang):
             continue
         head_parts: tuple[str, ...] | None = None
         linked = False
@@ -694,12 +708,11 @@ def _unknown_head(word: str) -> tuple[tuple[str, ...], int] | None:
     if not word.isalpha() or (_voikko() is not None and _voikko_analyses(word)):
         return None
     for cut in range(MIN_PART + 1, len(word) - MIN_UNKNOWN_TAIL + 1):
-        tail = _tail_lemma(word[cut:], "sv")
-        if tail is None or tail in _stop_words("sv"):
+        tail = _compound_tail(word[cut:], "sv")
+        if tail is None:
             continue
         head = word[:cut]
-        if (head in _PARTICLES["sv"] or head in _stop_words("sv")
-                or any(_tail_lemma(word[cut - back:], "sv") for back in (1, 2, 3))):
+        if _opens_no_compound(head, "sv") or any(_tail_lemma(word[cut - back:], "sv") for back in (1, 2, 3)):
             return None
         return (head, tail), cut
     return None
