@@ -218,6 +218,31 @@ def test_files_named_for_their_language_are_each_others_translations(tmp_path):
     assert kb.get(ids["aurinkopaneelit.de.html"]).translations == []
 
 
+def test_files_in_folders_named_for_their_language_are_each_others_translations(tmp_path):
+    """Finlex and many archives keep each language in a folder of its own, under the
+    same file names (``fi/raportti.txt``, ``sv/raportti.txt``)."""
+    texts = {
+        "fi": "Vantaan kierrätyskeskus avaa uuden myymälän, jossa myydään korjattuja huonekaluja.",
+        "sv": "Vanda återvinningscentral öppnar en ny butik som säljer reparerade möbler.",
+        "en": "Vantaa's recycling centre opens a new shop selling repaired furniture.",
+    }
+    for lang, text in texts.items():
+        (tmp_path / "docs" / lang).mkdir(parents=True)
+        (tmp_path / "docs" / lang / "kierratys.txt").write_text(text, encoding="utf-8")
+    # The same name in a folder whose code is not its text's language links nothing.
+    (tmp_path / "docs" / "de").mkdir()
+    (tmp_path / "docs" / "de" / "kierratys.txt").write_text(texts["fi"], encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([tmp_path / "docs"])
+    ids = {Path(h.source).parent.name: h.doc_id for h in kb.search("kierrätyskeskus OR återvinningscentral "
+                                                                     "OR recycling", limit=10)}
+    assert sorted(ids) == ["de", "en", "fi", "sv"]
+    assert [(t["lang"], t["doc_id"]) for t in kb.get(ids["fi"]).translations] == [
+        ("en", ids["en"]), ("sv", ids["sv"])]
+    assert [t["lang"] for t in kb.get(ids["sv"]).translations] == ["en", "fi"]
+    assert kb.get(ids["de"]).translations == []
+
+
 def test_stats_name_the_analyser(fixture_kb):
     stats = fixture_kb.stats()
     assert stats["documents"] == 5

@@ -685,28 +685,36 @@ class KnowledgeBase:
 
 #: A file named for its language: ``hanke.fi.html`` beside ``hanke.sv.html``.
 _LANGUAGE_NAMED = re.compile(r"(?P<stem>.+)\.(?P<lang>[a-z]{2})(?P<suffix>\.[^./\\]+)")
+#: A file in a folder named for its language: ``finlex/fi/asd20110646.xml`` beside
+#: ``finlex/sv/asd20110646.xml``.
+_LANGUAGE_FOLDER = re.compile(r"(?P<stem>.*[/\\])(?P<lang>[a-z]{2})[/\\](?P<suffix>[^/\\]+)")
 
 
 def language_siblings(manifest: dict[str, dict[str, Any]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """doc_id -> (language, manifest entry) of the files beside it that are the same
-    document in another language by their names (``hanke.fi.html``, ``hanke.sv.html``):
-    pages without ``hreflang`` links, and PDFs and text files, which have none. A name's
-    language code counts only when it is the language most of that file's passages
-    were detected in, so ``raportti.de.pdf`` in Finnish or ``kartta.js.html`` links
-    nothing."""
-    groups: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+    document in another language by their names (``hanke.fi.html``, ``hanke.sv.html``)
+    or their folders' (``fi/laki.xml``, ``sv/laki.xml``): pages without ``hreflang``
+    links, and PDFs, statutes and text files, which have none. A name's language code
+    counts only when it is the language most of that file's passages were detected in,
+    so ``raportti.de.pdf`` in Finnish or ``kartta.js.html`` links nothing."""
+    groups: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]] = {}
     for key, entry in manifest.items():
-        named = _LANGUAGE_NAMED.fullmatch(key)
         langs = entry.get("langs") or {}
-        if named and langs and max(langs, key=langs.__getitem__) == named["lang"]:
-            groups.setdefault((named["stem"], named["suffix"].lower()), []).append((named["lang"], entry))
+        if not langs:
+            continue
+        main = max(langs, key=langs.__getitem__)
+        for kind, pattern in (("name", _LANGUAGE_NAMED), ("folder", _LANGUAGE_FOLDER)):
+            named = pattern.fullmatch(key)
+            if named and named["lang"] == main:
+                groups.setdefault((kind, named["stem"], named["suffix"].lower()), []).append((main, entry))
     siblings: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for members in groups.values():
         if len({lang for lang, _ in members}) > 1:
             for lang, entry in members:
-                siblings[entry["doc_id"]] = sorted(((other_lang, other) for other_lang, other in members
-                                                    if other_lang != lang), key=itemgetter(0))
-    return siblings
+                known = siblings.setdefault(entry["doc_id"], [])
+                known += [(other_lang, other) for other_lang, other in members
+                          if other_lang != lang and all(other is not k for _, k in known)]
+    return {doc_id: sorted(found, key=itemgetter(0)) for doc_id, found in siblings.items()}
 
 
 def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detection, tuple[str, ...]]:
