@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from smartclean_kb.language import (
     LANGUAGES,
+    PASSAGE_SAMPLE_SURE,
     QUERY_MIN_PROBABILITY,
     detect_language,
     detect_passages,
@@ -232,7 +233,11 @@ def test_a_sampled_passage_keeps_the_label_a_full_reading_gives():
         sampled, full = detect_passages(texts, whole), detect_passages(texts, whole, sample=False)
         assert sampled[0].lang == full[0].lang
         for a, b in zip(sampled[1], full[1]):
-            assert (a.lang, round(a.probability, 2)) == (b.lang, round(b.probability, 2))
+            # A sample sure enough to stand may be a little less sure than the whole
+            # (one table of numbers in the Finlex statutes: .993 against 1.000).
+            assert a.lang == b.lang
+            assert round(a.probability, 2) == round(b.probability, 2) or min(
+                a.probability, b.probability) >= PASSAGE_SAMPLE_SURE
     assert [d.lang for d in detect_passages(docs[0][1], "\n\n".join(docs[0][1]))[1]] == ["fi", "sv", "fi"]
     assert [d.lang for d in detect_passages(docs[1][1], "\n\n".join(docs[1][1]))[1]] == ["sv", "sv", "sv"]
 

@@ -14,7 +14,7 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 
 #: Languages with their own analysed field; anything else is indexed as ``und``.
 LANGUAGES = ("fi", "sv", "en")
-DOC_TYPES = ("page", "blog", "report", "text")
+DOC_TYPES = ("page", "blog", "report", "text", "statute", "feed")
 #: What a passage's language can be: an ISO 639-1 code (fi, sv, en, and et, de, nb...
 #: when the text is clearly in one), or ``und``. Filters take any such code.
 _LANGUAGE_CODE = re.compile(r"[a-z]{2}|und")

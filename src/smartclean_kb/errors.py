@@ -55,3 +55,8 @@ class NotFoundError(KBError):
 
 class ExtractError(KBError):
     """One file could not be read; the ingest goes on with the others."""
+
+
+class NotADocumentError(ExtractError):
+    """A file of a type we read holds no document (an XML file that is neither a
+    statute nor a feed): skipped, like a file of an unknown type, rather than failed."""

@@ -27,7 +27,8 @@ from typing import Any
 from whoosh import query as wq
 
 from . import analysis, config, extract, language
-from .errors import ExtractError, IndexMissingError, IndexVersionError, KBError, NotFoundError
+from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
+                     NotFoundError)
 from .extract import extract_bytes, extractor_for, suffix
 from .extract.dates import year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
@@ -90,6 +91,8 @@ class Processed:
     warnings: tuple[str, ...] = ()
     #: The error lies in the file's bytes (not in reading them): the same bytes fail again.
     lasting: bool = False
+    #: The file holds no document (``NotADocumentError``): reported as skipped, not failed.
+    skipped: bool = False
     #: The manifest entry, when a worker has already written the passages to its segment.
     entry: dict[str, Any] | None = None
 
@@ -395,9 +398,11 @@ class KnowledgeBase:
                 for item in self._process(todo, digests, timings, path, progress, segments):
                     old = manifest.get(item.file.key)
                     if item.error:
-                        report.failed.append(FileProblem(item.file.source, item.error))
+                        problems = report.skipped if item.skipped else report.failed
+                        problems.append(FileProblem(item.file.source, item.error))
                         if item.lasting:
-                            failures[item.file.key] = {"hash": item.digest, "reason": item.error}
+                            failures[item.file.key] = {"hash": item.digest, "reason": item.error,
+                                                       "skipped": item.skipped}
                         continue
                     failures.pop(item.file.key, None)
                     for warning in item.warnings:
@@ -532,7 +537,8 @@ class KnowledgeBase:
                 continue
             failed = (failures or {}).get(f.key)
             if failed is not None and failed.get("hash") == digest:
-                report.failed.append(FileProblem(f.source, str(failed.get("reason", "failed before"))))
+                problems = report.skipped if failed.get("skipped") else report.failed
+                problems.append(FileProblem(f.source, str(failed.get("reason", "failed before"))))
                 continue
             digests[f.key] = digest
             todo.append(f)
@@ -565,9 +571,11 @@ class KnowledgeBase:
             if outcome.finished:
                 if outcome.segment is not None:
                     segments.append(outcome.segment)
-                for (file, _), (error, lasting, warnings, written, digest) in zip(share, outcome.items, strict=True):
+                for (file, _), (error, lasting, skipped, warnings, written, digest) in zip(
+                        share, outcome.items, strict=True):
                     entry = _entry(file, digest, **dict(zip(_WRITTEN, written))) if written else None
-                    yield Processed(file, digest, error=error, lasting=lasting, warnings=warnings, entry=entry)
+                    yield Processed(file, digest, error=error, lasting=lasting, skipped=skipped,
+                                    warnings=warnings, entry=entry)
             else:
                 yield from self._pipeline(share, timings, tick, careful_from=len(outcome.items))
 
@@ -735,11 +743,12 @@ def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detecti
 @dataclass
 class _Outcome:
     """What came back from one worker of :meth:`KnowledgeBase._write_in_workers`: for
-    each file of its share so far, (error, lasting, warnings, what ``_entry`` needs
-    beyond the file when it was written); kept this small because a large ingest
+    each file of its share so far, (error, lasting, skipped, warnings, what ``_entry`` needs
+    beyond the file when it was written, digest); kept this small because a large ingest
     holds them all until the worker's segment is complete."""
 
-    items: list[tuple[str | None, bool, tuple[str, ...], tuple[Any, ...] | None]] = field(default_factory=list)
+    items: list[tuple[str | None, bool, bool, tuple[str, ...], tuple[Any, ...] | None, str | None]] = field(
+        default_factory=list)
     segment: Any = None
     finished: bool = False
 
@@ -789,7 +798,7 @@ def _write_share(sender, path: str, jobs: list[tuple[SourceFile, str]], workers:
                 entry = add_passages(writer, item)
                 spent["index"] = time.perf_counter() - t
                 written = tuple(entry[k] for k in _WRITTEN)
-            reports.add((item.error, item.lasting, item.warnings, written, item.digest), spent)
+            reports.add((item.error, item.lasting, item.skipped, item.warnings, written, item.digest), spent)
         reports.send()
         t = time.perf_counter()
         segment = finish_segment(writer)
@@ -980,7 +989,8 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
     except ExtractError as exc:
         # A lasting failure is remembered by the file's hash (a file too large to read
         # was not hashed above).
-        return Processed(file, digest or _hash_or_none(file.path), error=exc.message, lasting=True), spent
+        return Processed(file, digest or _hash_or_none(file.path), error=exc.message, lasting=True,
+                         skipped=isinstance(exc, NotADocumentError)), spent
     except OSError as exc:
         return Processed(file, digest, error=_os_reason(exc)), spent
     except MemoryError:

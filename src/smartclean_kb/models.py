@@ -54,6 +54,9 @@ class Document:
     tags: tuple[str, ...] = ()
     pages: int | None = None
     warnings: tuple[str, ...] = ()
+    #: Each heading starts a passage, however short: a statute's section or a feed's
+    #: entry is what a citation names, and must not share a passage with the next one.
+    whole_sections: bool = False
 
     @property
     def text(self) -> str:

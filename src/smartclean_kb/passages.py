@@ -31,6 +31,7 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             prev_texts, prev_headings, prev_page, prev_lang = merged[-1]
             prev_words = sum(len(t.split()) for t in prev_texts)
             fits = page == prev_page and lang == prev_lang and prev_words + words <= PASSAGE_MAX_WORDS
+            fits = fits and (headings == prev_headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
                 merged[-1] = (prev_texts + texts, prev_headings or headings, page, lang)
                 continue

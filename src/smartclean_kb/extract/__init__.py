@@ -15,7 +15,7 @@ from ..errors import ExtractError
 from ..models import Document
 
 Extractor = Callable[[bytes, str], Document]
-FORMATS = ("html", "pdf", "text")
+FORMATS = ("html", "pdf", "text", "xmldoc")
 
 
 def _lazy(module: str) -> Extractor:
@@ -44,6 +44,9 @@ FORMAT_OF: dict[str, str] = {
     ".text": "text",
     ".md": "text",
     ".markdown": "text",
+    ".xml": "xmldoc",
+    ".rss": "xmldoc",
+    ".atom": "xmldoc",
 }
 _EXTRACTOR_OF_FORMAT = {module: _lazy(module) for module in FORMATS}
 EXTRACTORS: dict[str, Extractor] = {ext: _EXTRACTOR_OF_FORMAT[module] for ext, module in FORMAT_OF.items()}
@@ -58,7 +61,7 @@ def suffix(path: str | Path) -> str:
 
 
 def format_of(path: str | Path) -> str | None:
-    """A file's format (``html``, ``pdf``, ``text``), or None for a type we do not index."""
+    """A file's format (``html``, ``pdf``, ``text``, ``xmldoc``), or None for a type we do not index."""
     return FORMAT_OF.get(suffix(path).lower())
 
 

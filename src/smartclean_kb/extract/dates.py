@@ -10,7 +10,8 @@ _PDF = re.compile(r"^D?:?((?:19|20)\d\d)(\d\d)?(\d\d)?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 MONTHS = {
-    # Finnish month names in the nominative and the partitive/genitive forms dates use.
+    # Finnish month names in the nominative and the partitive/genitive forms dates use
+    # (``17. kesäkuuta 2011``; a statute's ``17 päivänä kesäkuuta 2011``).
     "tammikuu": 1, "helmikuu": 2, "maaliskuu": 3, "huhtikuu": 4, "toukokuu": 5, "kesäkuu": 6,
     "heinäkuu": 7, "elokuu": 8, "syyskuu": 9, "lokakuu": 10, "marraskuu": 11, "joulukuu": 12,
     "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
@@ -19,7 +20,8 @@ MONTHS = {
     "october": 10,
 }
 _MONTH_NAME = re.compile(
-    r"(?:(\d{1,2})\.?\s+)?(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\w*\s+((?:19|20)\d\d)",
+    r"(?:(\d{1,2})\.?\s+(?:päivänä\s+)?)?(" + "|".join(sorted(MONTHS, key=len, reverse=True))
+    + r")\w*\s+((?:19|20)\d\d)",
     re.I,
 )
 

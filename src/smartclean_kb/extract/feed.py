@@ -1,0 +1,83 @@
+"""RSS and Atom feeds (news, decisions, notices): each entry a passage of its own.
+
+feedparser reads every RSS and Atom dialect and their dates; an entry's title heads its
+summary or content, whose HTML is read as the HTML extractor reads a paragraph. The
+document is the feed: its title, link, language and latest date.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import feedparser
+from bs4 import BeautifulSoup
+
+from ..errors import ExtractError
+from ..models import Block, Document
+from .html import element_text
+
+
+def is_feed(root_name: str) -> bool:
+    """Whether an XML root element (local name, lower case) is a feed's: RSS, Atom, RDF."""
+    return root_name in ("rss", "feed", "rdf")
+
+
+def extract(data: bytes, source: str) -> Document:
+    """A feed's entries as blocks, each under its own title."""
+    parsed = feedparser.parse(data)
+    if not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        detail = f": {_one_line(reason)}" if parsed.bozo and reason else ""
+        raise ExtractError(f"a feed with no entries{detail}")
+    feed = parsed.feed
+    blocks: list[Block] = []
+    dates: list[str] = []
+    for entry in parsed.entries:
+        title = _plain(entry.get("title", ""))
+        text = _entry_text(entry)
+        if text or title:
+            blocks.append(Block(text=text or title, headings=(title,) if title and text else ()))
+        if date := _date(entry):
+            dates.append(date)
+    if not blocks:
+        raise ExtractError("a feed whose entries have no text")
+    return Document(
+        source=source,
+        doc_type="feed",
+        blocks=tuple(blocks),
+        title=_plain(feed.get("title", "")),
+        description=_plain(feed.get("subtitle", "")),
+        author=_plain(feed.get("author", "")),
+        date=max(dates, default="") or _date(feed),
+        url=feed.get("link", ""),
+        declared_lang=(feed.get("language") or "").split("-")[0].strip().lower(),
+        whole_sections=True,
+    )
+
+
+def _entry_text(entry: Any) -> str:
+    """The entry's fullest text: its content, else its summary, as plain text."""
+    for content in entry.get("content") or ():
+        if text := _plain(content.get("value", "")):
+            return text
+    return _plain(entry.get("summary", ""))
+
+
+def _plain(markup: str) -> str:
+    """Text of a feed field that may hold HTML (feedparser has sanitised it)."""
+    if "<" not in markup and "&" not in markup:
+        return " ".join(markup.split())
+    return element_text(BeautifulSoup(markup, "lxml"))
+
+
+def _date(item: Any) -> str:
+    """An entry's or feed's date (published, else updated) as YYYY-MM-DD."""
+    for key in ("published_parsed", "updated_parsed"):
+        if value := item.get(key):
+            return time.strftime("%Y-%m-%d", value)
+    return ""
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]

@@ -1,0 +1,161 @@
+"""Finnish statutes as Finlex publishes them (the government's XML schema, ``saa:``).
+
+A section (``saa:Pykala``) is what a lawyer cites, so each one is its own passage under
+the heading path a citation names (``4 luku Vastuu jätehuollon järjestämisestä ›
+28 § Jätehuollon järjestäminen``): its moments, list items and table rows are its blocks. The title
+is the statute's type, name and number (``Jätelaki (646/2011)``), the date the one it
+was signed, written in words at its end (``Helsingissä 17 päivänä kesäkuuta 2011``).
+Signatures, references to preparatory work and images carry no text worth finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from ..errors import ExtractError
+from ..models import Block, Document
+from .dates import find_date
+
+#: Elements that hold one block of running text.
+_TEXT = frozenset({
+    "MomenttiKooste", "MomenttiJohdantoKooste", "MomenttiKohtaKooste", "MomenttiAlakohtaKooste",
+    "SaadosKappaleKooste", "KappaleKooste",
+})
+#: Elements that open a level of the heading path, with the element holding their number.
+_LEVELS = {"Osa": "OsaTunnusKooste", "Luku": "LukuTunnusKooste", "Pykala": "PykalaTunnusKooste"}
+#: Elements whose text is no part of the statute's content (or is read elsewhere).
+_SKIP = frozenset({
+    "IdentifiointiOsa", "SaadosNimeke", "AllekirjoitusOsa", "EsityoOsa", "AsiakirjaViitteet",
+    "Kuva", "KuvaAsemointi", "OsaTunnusKooste", "LukuTunnusKooste", "PykalaTunnusKooste",
+    "SaadosOtsikkoKooste",
+})
+#: An appendix's first line heads it when it is this short (``Liite 9``, ``Bilaga 2``).
+APPENDIX_TITLE_WORDS = 6
+#: Elements that end a word inside a block of text (line breaks).
+_BREAKS = frozenset({"Rivivaihto", "br"})
+
+
+#: The body of an act (``saa:Saados``) or of another publication in the statute book,
+#: such as a ministry's notice (``saa:MuuSaados``).
+_BODIES = ("{*}Saados", "{*}MuuSaados")
+
+
+def is_statute(root: etree._Element) -> bool:
+    """Whether a parsed XML file is a statute in Finlex's schema (it has a ``saa:Saados``)."""
+    return next(root.iter(*_BODIES), None) is not None
+
+
+def extract(root: etree._Element, source: str) -> Document:
+    """A Finlex statute (already parsed) as a Document, one passage per section."""
+    statute = next(root.iter(*_BODIES))
+    blocks = list(_blocks(root, statute))
+    if not blocks:
+        raise ExtractError("a Finlex statute with no text")
+    lang = _local_attribute(statute, "kieliKoodi") or _local_attribute(root, "kieliKoodi")
+    return Document(
+        source=source,
+        doc_type="statute",
+        blocks=tuple(blocks),
+        title=_title(root, statute),
+        date=find_date(_text(next(root.iter("{*}PaivaysKooste"), None))),
+        declared_lang=lang,
+        whole_sections=True,
+    )
+
+
+def _title(root: etree._Element, statute: etree._Element) -> str:
+    """``Valtioneuvoston asetus energiakatselmuksista (20/2015)``; a law's name alone
+    when it repeats the type (``Laki`` + ``jätelaki`` reads ``Jätelaki``)."""
+    kind = _text(next(statute.iter("{*}SaadostyyppiKooste"), None))
+    name = _text(next(statute.iter("{*}SaadosNimekeKooste"), None))
+    if kind and name and name.lower().endswith(kind.lower()) and " " not in name:
+        title = name
+    else:
+        title = " ".join(x for x in (kind, name) if x)
+    number = _text(next(root.iter("{*}AsiakirjaNroTeksti"), None))
+    year = _text(next(root.iter("{*}ValtiopaivavuosiTeksti"), None))
+    if number and year:
+        title = f"{title} ({number}/{year})" if title else f"{number}/{year}"
+    return title[:1].upper() + title[1:]
+
+
+def _blocks(root: etree._Element, statute: etree._Element) -> Iterator[Block]:
+    """The statute's blocks in reading order, each under its heading path, then its
+    appendices (outside ``saa:Saados``), each under its first line (``Liite 9``)."""
+    yield from _walk(statute, ())
+    for appendix in root.iter("{*}SisaltoLiite", "{*}SaadosLiite"):
+        if any(a is statute for a in appendix.iterancestors()):
+            continue
+        blocks = list(_walk(appendix, ()))
+        if blocks and len(blocks[0].text.split()) <= APPENDIX_TITLE_WORDS and len(blocks) > 1:
+            heading, blocks = (blocks[0].text,), blocks[1:]
+            blocks = [Block(text=b.text, headings=heading + b.headings) for b in blocks]
+        yield from blocks
+
+
+def _walk(element: etree._Element, path: tuple[str, ...]) -> Iterator[Block]:
+    """Blocks below ``element``. A heading between sections (``saa:SaadosValiotsikkoKooste``)
+    heads the sections after it up to the next part or chapter. lxml refuses XML nested deeper than
+    256 levels, so the recursion is bounded."""
+    between = ""
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name in _SKIP:
+            continue
+        if name == "SaadosValiotsikkoKooste":
+            between = _text(child)
+        elif name in _LEVELS:
+            if name != "Pykala":
+                between = ""
+            inner = path + tuple(h for h in (between, _heading(child, _LEVELS[name])) if h)
+            yield from _walk(child, inner)
+        elif name == "row":
+            cells = [_text(entry) for entry in child if isinstance(entry.tag, str)]
+            if text := " | ".join(c for c in cells if c):
+                yield Block(text=text, headings=path + ((between,) if between else ()))
+        elif name in _TEXT:
+            if text := _text(child):
+                yield Block(text=text, headings=path + ((between,) if between else ()))
+        else:
+            yield from _walk(child, path)
+
+
+def _heading(element: etree._Element, number_tag: str) -> str:
+    """``5 § Jätteen määritelmä``: the number and title of a part, chapter or section."""
+    number = title = ""
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        if name == number_tag:
+            number = _text(child)
+        elif name == "SaadosOtsikkoKooste":
+            title = _text(child)
+    return " ".join(x for x in (number, title) if x)
+
+
+def _text(element: etree._Element | None) -> str:
+    """An element's text as it reads, inline markup joined to its words, spaces squeezed."""
+    if element is None:
+        return ""
+    parts: list[str] = []
+    for node in element.iter():
+        if node is not element and isinstance(node.tag, str) and etree.QName(node).localname in _BREAKS:
+            parts.append(" ")
+        if node.text and isinstance(node.tag, str):
+            parts.append(node.text)
+        if node is not element and node.tail:
+            parts.append(node.tail)
+    return " ".join("".join(parts).split())
+
+
+def _local_attribute(element: etree._Element, name: str) -> str:
+    """An attribute by its local name, whatever its namespace (``met1:kieliKoodi``)."""
+    for key, value in element.attrib.items():
+        if etree.QName(key).localname == name:
+            return value.strip().lower()
+    return ""

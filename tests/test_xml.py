@@ -1,0 +1,257 @@
+"""XML: Finlex statutes cited by section, RSS and Atom feeds by entry; other XML skipped."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from smartclean_kb import KnowledgeBase
+from smartclean_kb.errors import ExtractError, NotADocumentError
+from smartclean_kb.extract import extract_bytes
+from smartclean_kb.passages import split_passages
+
+STATUTE = """<?xml version="1.0" encoding="utf-8"?>
+<vah:VahvistettavaLaki xmlns:vah="http://www.vn.fi/skeemat/vahvistettavalaki/2010/04/27"
+  xmlns:saa="http://www.vn.fi/skeemat/saadoskooste/2010/04/27"
+  xmlns:saa1="http://www.vn.fi/skeemat/saadoselementit/2010/04/27"
+  xmlns:met="http://www.vn.fi/skeemat/metatietokooste/2010/04/27"
+  xmlns:met1="http://www.vn.fi/skeemat/metatietoelementit/2010/04/27"
+  xmlns:asi="http://www.vn.fi/skeemat/asiakirjakooste/2010/04/27"
+  xmlns:asi1="http://www.vn.fi/skeemat/asiakirjaelementit/2010/04/27"
+  xmlns:org="http://www.vn.fi/skeemat/organisaatiokooste/2010/02/15"
+  xmlns:org1="http://www.vn.fi/skeemat/organisaatioelementit/2010/02/15"
+  met1:kieliKoodi="{lang}" met1:laadintaPvm="2100-01-01">
+  <asi:IdentifiointiOsa>
+    <asi:EduskuntaTunniste>
+      <asi1:AsiakirjaNroTeksti>77</asi1:AsiakirjaNroTeksti>
+      <asi1:ValtiopaivavuosiTeksti>2016</asi1:ValtiopaivavuosiTeksti>
+    </asi:EduskuntaTunniste>
+  </asi:IdentifiointiOsa>
+  <saa:SaadosOsa>
+    <saa:Saados met1:kieliKoodi="{lang}">
+      <saa:SaadosNimeke>
+        <saa:SaadostyyppiKooste>{kind}</saa:SaadostyyppiKooste>
+        <saa:SaadosNimekeKooste>{name}</saa:SaadosNimekeKooste>
+      </saa:SaadosNimeke>
+      <saa:Johtolause><saa:SaadosKappaleKooste>{preamble}</saa:SaadosKappaleKooste></saa:Johtolause>
+      <saa:Pykalisto>
+        <saa:Luku>
+          <saa:LukuTunnusKooste>{chapter_no}</saa:LukuTunnusKooste>
+          <saa:SaadosOtsikkoKooste>{chapter}</saa:SaadosOtsikkoKooste>
+          <saa:Pykala>
+            <saa:PykalaTunnusKooste>1 §</saa:PykalaTunnusKooste>
+            <saa:SaadosOtsikkoKooste>{heading1}</saa:SaadosOtsikkoKooste>
+            <saa:MomenttiKooste>{moment1}</saa:MomenttiKooste>
+            <saa:KohdatMomentti>
+              <saa:MomenttiJohdantoKooste>{intro}</saa:MomenttiJohdantoKooste>
+              <saa:MomenttiKohtaKooste>1) <saa:SaadosKursiiviKooste>{term}</saa:SaadosKursiiviKooste> {item1}</saa:MomenttiKohtaKooste>
+              <saa:MomenttiKohtaKooste>2) {item2}</saa:MomenttiKohtaKooste>
+            </saa:KohdatMomentti>
+          </saa:Pykala>
+          <saa:Pykala>
+            <saa:PykalaTunnusKooste>2 §</saa:PykalaTunnusKooste>
+            <saa:SaadosOtsikkoKooste>{heading2}</saa:SaadosOtsikkoKooste>
+            <saa:MomenttiKooste>{moment2}</saa:MomenttiKooste>
+          </saa:Pykala>
+        </saa:Luku>
+      </saa:Pykalisto>
+    </saa:Saados>
+  </saa:SaadosOsa>
+  <asi:AllekirjoitusOsa>
+    <asi:PaivaysKooste>{signed}</asi:PaivaysKooste>
+    <org:Allekirjoittaja><org:Henkilo><org1:SukuNimi>Maija Meikäläinen</org1:SukuNimi></org:Henkilo></org:Allekirjoittaja>
+  </asi:AllekirjoitusOsa>
+</vah:VahvistettavaLaki>
+"""
+
+FINNISH = dict(
+    lang="fi", kind="Valtioneuvoston asetus", name="kaupunkipyöräjärjestelmistä",
+    preamble="Valtioneuvoston päätöksen mukaisesti säädetään:",
+    chapter_no="1 luku", chapter="Yleiset säännökset",
+    heading1="Määritelmät",
+    moment1="Tätä asetusta sovelletaan kunnan järjestämiin kaupunkipyöräjärjestelmiin.",
+    intro="Tässä asetuksessa tarkoitetaan:", term="kaupunkipyörällä",
+    item1="yhteiskäyttöistä polkupyörää, jonka voi vuokrata asemalta;",
+    item2="asemalla paikkaa, josta pyörän voi noutaa ja johon sen voi palauttaa.",
+    heading2="Voimaantulo", moment2="Tämä asetus tulee voimaan 1 päivänä kesäkuuta 2016.",
+    signed="Helsingissä 19 päivänä toukokuuta 2016",
+)
+SWEDISH = dict(
+    lang="sv", kind="Statsrådets förordning", name="om stadscykelsystem",
+    preamble="I enlighet med statsrådets beslut föreskrivs:",
+    chapter_no="1 kap.", chapter="Allmänna bestämmelser",
+    heading1="Definitioner",
+    moment1="Denna förordning tillämpas på stadscykelsystem som kommunen ordnar.",
+    intro="I denna förordning avses med", term="stadscykel",
+    item1="en cykel för gemensamt bruk som kan hyras vid en station,",
+    item2="station en plats där cykeln kan hämtas och dit den kan lämnas tillbaka.",
+    heading2="Ikraftträdande", moment2="Denna förordning träder i kraft den 1 juni 2016.",
+    signed="Helsingfors den 19 maj 2016",
+)
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel>
+  <title>Smart &amp; Clean -uutiset</title>
+  <link>https://example.org/uutiset</link>
+  <language>fi-FI</language>
+  <item>
+    <title>Kaupunkipyörät palaavat Espooseen</title>
+    <link>https://example.org/uutiset/kaupunkipyorat</link>
+    <pubDate>Mon, 02 May 2016 09:00:00 +0300</pubDate>
+    <description>&lt;p&gt;Espoon &lt;b&gt;kaupunkipyörä&lt;/b&gt;asemat avataan toukokuussa.&lt;/p&gt;</description>
+  </item>
+  <item>
+    <title>Biokaasubussit liikenteeseen</title>
+    <pubDate>Tue, 14 Jun 2016 12:00:00 +0300</pubDate>
+    <description>Vantaalla aloittaa kymmenen biokaasulla kulkevaa bussia.</description>
+  </item>
+</channel></rss>
+"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="sv">
+  <title>Smart &amp; Clean blogg</title>
+  <link href="https://example.org/blogg"/>
+  <updated>2017-03-01T10:00:00Z</updated>
+  <entry>
+    <title>Solpaneler på skolornas tak</title>
+    <updated>2017-03-01T10:00:00Z</updated>
+    <content type="html">&lt;p&gt;I Esbo installeras solpaneler på skolornas tak.&lt;/p&gt;</content>
+  </entry>
+</feed>
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def extract(path: Path):
+    return extract_bytes(path.read_bytes(), str(path))
+
+
+def test_a_statute_is_cited_by_chapter_and_section(tmp_path):
+    """Title with its number, the signing date written in words, each section a passage
+    of its own under its chapter and section, however short (the entry-into-force
+    section is one sentence), list items with their inline terms; no signatures."""
+    doc = extract(write(tmp_path / "asd20160077.xml", STATUTE.format(**FINNISH)))
+    assert doc.doc_type == "statute"
+    assert doc.title == "Valtioneuvoston asetus kaupunkipyöräjärjestelmistä (77/2016)"
+    assert doc.date == "2016-05-19"
+    assert doc.declared_lang == "fi"
+    passages = split_passages(doc)
+    assert [p.heading for p in passages] == [
+        "", "1 luku Yleiset säännökset › 1 § Määritelmät", "1 luku Yleiset säännökset › 2 § Voimaantulo"]
+    assert "1) kaupunkipyörällä yhteiskäyttöistä polkupyörää" in passages[1].text
+    assert passages[2].text == FINNISH["moment2"]
+    assert "Meikäläinen" not in doc.text
+
+
+def test_a_law_named_for_its_type_is_not_named_twice(tmp_path):
+    doc = extract(write(tmp_path / "laki.xml", STATUTE.format(**{**FINNISH, "kind": "Laki", "name": "jätelaki"})))
+    assert doc.title == "Jätelaki (77/2016)"
+
+
+def test_statute_sections_are_found_and_the_other_language_is_linked(tmp_path):
+    """Finlex publishes each statute in both languages under the same file name, in
+    folders named for the language: a researcher gets the Swedish text from the Finnish."""
+    fi = write(tmp_path / "finlex" / "fi" / "asd20160077.xml", STATUTE.format(**FINNISH))
+    sv = write(tmp_path / "finlex" / "sv" / "asd20160077.xml", STATUTE.format(**SWEDISH))
+    kb = KnowledgeBase(tmp_path / "index")
+    report = kb.ingest([tmp_path / "finlex"])
+    assert report.documents == 2 and not report.failed and report.by_type == {"statute": 2}
+
+    hit = kb.search("kaupunkipyörä asema", limit=1)[0]
+    assert (hit.source, hit.heading, hit.lang) == (str(fi), "1 luku Yleiset säännökset › 1 § Määritelmät", "fi")
+    assert kb.search("stadscykel", doc_type="statute", limit=1)[0].source == str(sv)
+    assert kb.search("stadscykel", year=2016, limit=1)
+
+    translations = kb.get(hit.doc_id).translations
+    assert [(t["lang"], t["title"]) for t in translations] == [
+        ("sv", "Statsrådets förordning om stadscykelsystem (77/2016)")]
+
+
+def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
+    doc = extract(write(tmp_path / "uutiset.rss", RSS))
+    assert (doc.doc_type, doc.title, doc.url, doc.declared_lang) == (
+        "feed", "Smart & Clean -uutiset", "https://example.org/uutiset", "fi")
+    assert doc.date == "2016-06-14"  # the newest entry's
+    passages = split_passages(doc)
+    assert [(p.heading, p.text) for p in passages] == [
+        ("Kaupunkipyörät palaavat Espooseen", "Espoon kaupunkipyöräasemat avataan toukokuussa."),
+        ("Biokaasubussit liikenteeseen", "Vantaalla aloittaa kymmenen biokaasulla kulkevaa bussia."),
+    ]
+
+
+def test_an_atom_feed_in_an_xml_file(tmp_path):
+    doc = extract(write(tmp_path / "blogg.xml", ATOM))
+    assert (doc.title, doc.date, doc.url, doc.declared_lang) == (
+        "Smart & Clean blogg", "2017-03-01", "https://example.org/blogg", "sv")
+    assert [(b.headings, b.text) for b in doc.blocks] == [
+        (("Solpaneler på skolornas tak",), "I Esbo installeras solpaneler på skolornas tak.")]
+
+
+def test_other_xml_is_skipped_and_broken_xml_fails_with_its_reason(tmp_path):
+    """A sitemap or a configuration file is no document: the ingest skips it, naming
+    its root element, and still exits as a success; broken XML fails on one line."""
+    write(tmp_path / "docs" / "sitemap.xml", '<urlset><url><loc>https://example.org/</loc></url></urlset>')
+    write(tmp_path / "docs" / "rikki.xml", '<rss version="2.0"><channel><title>Uutiset')
+    write(tmp_path / "docs" / "uutiset.xml", RSS)
+    with pytest.raises(NotADocumentError, match=r"root element <urlset>"):
+        extract(tmp_path / "docs" / "sitemap.xml")
+
+    kb = KnowledgeBase(tmp_path / "index")
+    for _ in range(2):  # the second ingest remembers both files by their bytes
+        report = kb.ingest([tmp_path / "docs"])
+        assert [(Path(p.path).name, p.reason) for p in report.skipped] == [
+            ("sitemap.xml", "XML of a kind this tool does not read (root element <urlset>); "
+                            "it reads Finlex statutes and RSS or Atom feeds")]
+        [failed] = report.failed
+        assert Path(failed.path).name == "rikki.xml"
+        assert failed.reason.startswith("invalid XML: ") and "\n" not in failed.reason
+    assert kb.search("biokaasubussit")
+
+
+def test_xml_entities_are_never_resolved(tmp_path):
+    """A file naming a local file as an entity does not get that file read into the index."""
+    secret = write(tmp_path / "salainen.txt", "SALAISUUS-4711")
+    entity = f'<!ENTITY xxe SYSTEM "{secret.as_uri()}">'
+    feed = write(tmp_path / "syote.xml", f'<?xml version="1.0"?>\n<!DOCTYPE rss [{entity}]>\n'
+                 '<rss version="2.0"><channel><title>t</title><item><title>Otsikko</title>'
+                 "<description>Pyöräilyreitti &xxe; avataan.</description></item></channel></rss>")
+    declaration, statute = STATUTE.format(**{**FINNISH, "moment2": "Tämä &xxe; asetus tulee voimaan."}).split("\n", 1)
+    law = write(tmp_path / "laki.xml", f"{declaration}\n<!DOCTYPE vah:VahvistettavaLaki [{entity}]>\n{statute}")
+    for path in (feed, law):
+        text = extract(path).text
+        assert "SALAISUUS" not in text and ("Pyöräilyreitti" in text or "Tämä asetus tulee voimaan." in text)
+
+
+def test_a_billion_laughs_feed_fails_quickly(tmp_path):
+    entities = ['<!ENTITY lol "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)]
+    body = ('<?xml version="1.0"?>\n<!DOCTYPE rss [' + "".join(entities) + ']>\n<rss version="2.0"><channel>'
+            "<title>t</title><item><title>a</title><description>&lol9;</description></item></channel></rss>")
+    with pytest.raises(ExtractError, match="invalid XML"):
+        extract(write(tmp_path / "lol.xml", body))
+
+
+def test_real_finlex_statutes_in_both_languages(shared_data, tmp_path):
+    """The Waste Act as Finlex publishes it: a search for how waste management is
+    organised gives its section 28 first, and the Swedish text is linked."""
+    finlex = shared_data / "real-docs" / "finlex"
+    for lang in ("fi", "sv"):
+        (tmp_path / "finlex" / lang).mkdir(parents=True)
+        shutil.copy(finlex / lang / "asd20110646.xml", tmp_path / "finlex" / lang)
+    kb = KnowledgeBase(tmp_path / "index")
+    report = kb.ingest([tmp_path / "finlex"])
+    assert not report.failed and report.passages > 300
+    hit = kb.search("jätehuollon järjestäminen", limit=1)[0]
+    assert hit.title == "Jätelaki (646/2011)" and hit.date == "2011-06-17"
+    assert hit.heading == "4 luku Vastuu jätehuollon järjestämisestä › 28 § Jätehuollon järjestäminen"
+    sv = kb.search("kommunens skyldighet att ordna avfallshantering", lang="sv", limit=1)[0]
+    assert sv.title == "Avfallslag (646/2011)" and "§" in sv.heading
+    assert [t["title"] for t in kb.get(hit.doc_id).translations] == ["Avfallslag (646/2011)"]
