@@ -17,6 +17,7 @@ from flask import Flask, g, jsonify, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from .. import config
 from ..errors import KBError, NotFoundError, QueryError
 from ..kb import KnowledgeBase
 from . import format as fmt
@@ -86,7 +87,7 @@ def create_app(index_path=None) -> Flask:
         return t(f"lang_{code}") if code in ("fi", "sv", "en", "und") else (code or "")
 
     def type_name(code: str | None) -> str:
-        return t(f"type_{code}") if code in ("page", "blog", "report", "text") else (code or "")
+        return t(f"type_{code}") if code in config.DOC_TYPES else (code or "")
 
     def here(**changes: Any) -> str:
         """This page's URL with some query arguments changed (the UI language switch)."""
@@ -277,7 +278,7 @@ def create_app(index_path=None) -> Flask:
     def api_index():
         return jsonify(ok=True, endpoints={
             "/api/search": "q, lang (fi|sv|en|und, or another language code the index holds), "
-                           "type (page|blog|report|text), year, "
+                           f"type ({'|'.join(config.DOC_TYPES)}), year, "
                            "page (1-10000), per_page (1-100)",
             "/api/documents/<id>": "q (optional: marks its matches)",
             "/api/stats": "what the index holds",
