@@ -15,14 +15,15 @@ from ..errors import ExtractError, NotADocumentError
 from ..models import Document
 from . import feed, statute
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          remove_comments=True, remove_pis=True, huge_tree=False)
 
 
 def extract(data: bytes, source: str) -> Document:
     """A statute or a feed; any other XML raises NotADocumentError naming its root element."""
     try:
-        root = etree.fromstring(data, _PARSER)
+        # A parser per file: lxml's parser objects are not to be shared between threads.
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 remove_comments=True, remove_pis=True, huge_tree=False)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         message = " ".join(str(getattr(exc, "msg", "") or exc).split())[:200]
         raise ExtractError(f"invalid XML: {message}") from exc
@@ -34,4 +35,4 @@ def extract(data: bytes, source: str) -> Document:
     if statute.is_statute(root):
         return statute.extract(root, source)
     raise NotADocumentError(f"XML of a kind this tool does not read (root element <{name}>); "
-                       "it reads Finlex statutes and RSS or Atom feeds")
+                            "it reads Finlex statutes and RSS or Atom feeds")
