@@ -170,9 +170,13 @@ def test_statute_sections_are_found_and_the_other_language_is_linked(tmp_path):
     assert kb.search("stadscykel", doc_type="statute", limit=1)[0].source == str(sv)
     assert kb.search("stadscykel", year=2016, limit=1)
 
-    translations = kb.get(hit.doc_id).translations
-    assert [(t["lang"], t["title"]) for t in translations] == [
+    view = kb.get(hit.doc_id)
+    assert [(t["lang"], t["title"]) for t in view.translations] == [
         ("sv", "Statsrådets förordning om stadscykelsystem (77/2016)")]
+    assert view.citation() == ("Valtioneuvoston asetus kaupunkipyöräjärjestelmistä (77/2016). "
+                               "Suomen säädöskokoelma. asd20160077.xml.")
+    assert kb.get(view.translations[0]["doc_id"]).citation() == (
+        "Statsrådets förordning om stadscykelsystem (77/2016). Finlands författningssamling. asd20160077.xml.")
 
 
 def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
@@ -213,7 +217,8 @@ def test_other_xml_is_skipped_and_broken_xml_fails_with_its_reason(tmp_path):
         [failed] = report.failed
         assert Path(failed.path).name == "rikki.xml"
         assert failed.reason.startswith("invalid XML: ") and "\n" not in failed.reason
-    assert kb.search("biokaasubussit")
+    [hit] = kb.search("biokaasubussit")
+    assert kb.get(hit.doc_id).citation() == "Smart & Clean -uutiset (2016). https://example.org/uutiset."
 
 
 def test_xml_entities_are_never_resolved(tmp_path):

@@ -121,19 +121,33 @@ class DocumentView:
         return data
 
     def citation(self, page: int | None = None, page_label: str = "p. {page}") -> str:
-        """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes."""
+        """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes.
+
+        A statute is cited by its title and number, which holds its year (``Jätelaki
+        (646/2011)``), as published in the statute book; a feed by its own title and link.
+        """
         year = self.date[:4] if self.date[:4].isdigit() else ""
         title = (self.title or Path(self.source).name or self.doc_id).rstrip(".")
+        if year and title.endswith(f"/{year})"):
+            year = ""
         if self.author:
             parts = [f"{self.author.rstrip('.')} ({year})." if year else f"{self.author.rstrip('.')}.",
                      f"{title}."]
         else:
             parts = [f"{title} ({year})." if year else f"{title}."]
-        parts.append("Smart & Clean.")
+        if publisher := self._publisher():
+            parts.append(f"{publisher}.")
         where = self.url or Path(self.source).name
         label = page_label.format(page=page) if page else ""
         parts.append(", ".join(x for x in (where, label) if x) + ".")
         return " ".join(parts)
+
+    def _publisher(self) -> str:
+        """Who published the document: the archive's pages, posts and reports are Smart &
+        Clean's, a statute the statute book's in its language; a feed names its own site."""
+        if self.doc_type == "statute":
+            return "Finlands författningssamling" if self.lang == "sv" else "Suomen säädöskokoelma"
+        return "" if self.doc_type == "feed" else "Smart & Clean"
 
 
 class KnowledgeBase:
