@@ -151,6 +151,15 @@ def test_a_statute_is_cited_by_chapter_and_section(tmp_path):
     assert "Meikäläinen" not in doc.text
 
 
+def test_nested_markup_reads_in_order(tmp_path):
+    """A unit in bold with a superscript inside it (Finlex's emission tables): each
+    element's tail follows the text of what it holds."""
+    unit = ("Päästöraja on 50 mg C/<saa:LihavaTeksti>m<saa:YlaindeksiTeksti>3</saa:YlaindeksiTeksti> "
+            "(n)</saa:LihavaTeksti> tunnissa.")
+    doc = extract(write(tmp_path / "laki.xml", STATUTE.format(**{**FINNISH, "moment1": unit})))
+    assert "Päästöraja on 50 mg C/m3 (n) tunnissa." in doc.text
+
+
 def test_a_law_named_for_its_type_is_not_named_twice(tmp_path):
     doc = extract(write(tmp_path / "laki.xml", STATUTE.format(**{**FINNISH, "kind": "Laki", "name": "jätelaki"})))
     assert doc.title == "Jätelaki (77/2016)"

@@ -139,16 +139,21 @@ def _heading(element: etree._Element, number_tag: str) -> str:
 
 
 def _text(element: etree._Element | None) -> str:
-    """An element's text as it reads, inline markup joined to its words, spaces squeezed."""
+    """An element's text as it reads, inline markup joined to its words, spaces squeezed.
+
+    Walked by start and end events, so a nested element's tail follows its children's
+    text (``m<sup>3</sup>`` inside a bold unit reads ``m3 (n)``, not ``m 3 (n)`` reordered)."""
     if element is None:
         return ""
     parts: list[str] = []
-    for node in element.iter():
-        if node is not element and isinstance(node.tag, str) and etree.QName(node).localname in _BREAKS:
-            parts.append(" ")
-        if node.text and isinstance(node.tag, str):
-            parts.append(node.text)
-        if node is not element and node.tail:
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if event == "start":
+            if isinstance(node.tag, str):  # not an unresolved entity: its text is its name
+                if node is not element and etree.QName(node).localname in _BREAKS:
+                    parts.append(" ")
+                if node.text:
+                    parts.append(node.text)
+        elif node is not element and node.tail:
             parts.append(node.tail)
     return " ".join("".join(parts).split())
 
