@@ -59,7 +59,7 @@ def extract(root: etree._Element, source: str) -> Document:
         doc_type="statute",
         blocks=tuple(blocks),
         title=_title(root, statute),
-        date=find_date(_text(next(root.iter("{*}PaivaysKooste"), None))),
+        date=find_date(_first_text(root, "PaivaysKooste")),
         declared_lang=lang,
         whole_sections=True,
     )
@@ -68,14 +68,14 @@ def extract(root: etree._Element, source: str) -> Document:
 def _title(root: etree._Element, statute: etree._Element) -> str:
     """``Valtioneuvoston asetus energiakatselmuksista (20/2015)``; a law's name alone
     when it repeats the type (``Laki`` + ``jätelaki`` reads ``Jätelaki``)."""
-    kind = _text(next(statute.iter("{*}SaadostyyppiKooste"), None))
-    name = _text(next(statute.iter("{*}SaadosNimekeKooste"), None))
+    kind = _first_text(statute, "SaadostyyppiKooste")
+    name = _first_text(statute, "SaadosNimekeKooste")
     if kind and name and name.lower().endswith(kind.lower()) and " " not in name:
         title = name
     else:
         title = " ".join(x for x in (kind, name) if x)
-    number = _text(next(root.iter("{*}AsiakirjaNroTeksti"), None))
-    year = _text(next(root.iter("{*}ValtiopaivavuosiTeksti"), None))
+    number = _first_text(root, "AsiakirjaNroTeksti")
+    year = _first_text(root, "ValtiopaivavuosiTeksti")
     if number and year:
         title = f"{title} ({number}/{year})" if title else f"{number}/{year}"
     return title[:1].upper() + title[1:]
@@ -113,12 +113,11 @@ def _walk(element: etree._Element, path: tuple[str, ...]) -> Iterator[Block]:
                 between = ""
             inner = path + tuple(h for h in (between, _heading(child, _LEVELS[name])) if h)
             yield from _walk(child, inner)
-        elif name == "row":
-            cells = [_text(entry) for entry in child if isinstance(entry.tag, str)]
-            if text := " | ".join(c for c in cells if c):
-                yield Block(text=text, headings=path + ((between,) if between else ()))
-        elif name in _TEXT:
-            if text := _text(child):
+        elif name == "row" or name in _TEXT:
+            # A table row reads as its cells, as the HTML extractor gives them.
+            text = (" | ".join(c for c in (_text(e) for e in child if isinstance(e.tag, str)) if c)
+                    if name == "row" else _text(child))
+            if text:
                 yield Block(text=text, headings=path + ((between,) if between else ()))
         else:
             yield from _walk(child, path)
@@ -138,13 +137,17 @@ def _heading(element: etree._Element, number_tag: str) -> str:
     return " ".join(x for x in (number, title) if x)
 
 
-def _text(element: etree._Element | None) -> str:
+def _first_text(element: etree._Element, tag: str) -> str:
+    """The text of the first ``tag`` element (any namespace) below ``element``, or ""."""
+    found = next(element.iter(f"{{*}}{tag}"), None)
+    return "" if found is None else _text(found)
+
+
+def _text(element: etree._Element) -> str:
     """An element's text as it reads, inline markup joined to its words, spaces squeezed.
 
     Walked by start and end events, so a nested element's tail follows its children's
     text (``m<sup>3</sup>`` inside a bold unit reads ``m3 (n)``, not ``m 3 (n)`` reordered)."""
-    if element is None:
-        return ""
     parts: list[str] = []
     for event, node in etree.iterwalk(element, events=("start", "end")):
         if event == "start":
