@@ -7,6 +7,7 @@ document is the feed: its title, link, language and latest date.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -16,6 +17,8 @@ from bs4 import BeautifulSoup
 from ..errors import ExtractError
 from ..models import Block, Document
 from .html import element_text
+
+_POSITION = re.compile(r"^<unknown>:\d+:\d+:\s*")
 
 
 def is_feed(root_name: str) -> bool:
@@ -28,7 +31,7 @@ def extract(data: bytes, source: str) -> Document:
     parsed = feedparser.parse(data)
     if not parsed.entries:
         reason = parsed.get("bozo_exception")
-        detail = f": {_one_line(reason)}" if parsed.bozo and reason else ""
+        detail = f" (invalid XML: {_one_line(reason)})" if parsed.bozo and reason else ""
         raise ExtractError(f"a feed with no entries{detail}")
     feed = parsed.feed
     blocks: list[Block] = []
@@ -80,4 +83,5 @@ def _date(item: Any) -> str:
 
 
 def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
+    """The parser's complaint without its position, which counts lines feedparser added."""
+    return " ".join(_POSITION.sub("", str(exc)).split())[:200]

@@ -3,11 +3,16 @@
 A Finlex statute (``saa:Saados``) is read by ``statute``, an RSS or Atom feed by
 ``feed``; other XML (configuration, SVG, data dumps) is no document a person reads and
 is skipped with its root element named, rather than indexed as a soup of values.
-The parser resolves no entities and loads nothing from the network, so a hostile file
+The root is read first, without parsing the rest: a feed goes straight to feedparser,
+which reads the sloppy XML real feeds hold (`&nbsp;`, a bare `&`) and keeps only
+entities a file declares as plain text; anything else is parsed strictly, with no
+entities resolved. Neither loads from the network or a local file, so a hostile file
 can neither read local files nor blow up in memory.
 """
 
 from __future__ import annotations
+
+import io
 
 from lxml import etree
 
@@ -16,23 +21,36 @@ from ..models import Document
 from . import feed, statute
 
 
-
 def extract(data: bytes, source: str) -> Document:
     """A statute or a feed; any other XML raises NotADocumentError naming its root element."""
+    if feed.is_feed(_root_name(data).lower()):
+        return feed.extract(data, source)
     try:
         # A parser per file: lxml's parser objects are not to be shared between threads.
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                                  remove_comments=True, remove_pis=True, huge_tree=False)
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        message = " ".join(str(getattr(exc, "msg", "") or exc).split())[:200]
-        raise ExtractError(f"invalid XML: {message}") from exc
+        raise ExtractError(f"invalid XML: {_one_line(exc)}") from exc
     if root is None:
         raise ExtractError("invalid XML: no root element")
     name = etree.QName(root).localname
-    if feed.is_feed(name.lower()):
-        return feed.extract(data, source)
     if statute.is_statute(root):
         return statute.extract(root, source)
     raise NotADocumentError(f"XML of a kind this tool does not read (root element <{name}>); "
                             "it reads Finlex statutes and RSS or Atom feeds")
+
+
+def _root_name(data: bytes) -> str:
+    """The root element's local name, read past the prolog only ('' if there is none)."""
+    events = etree.iterparse(io.BytesIO(data), events=("start",), resolve_entities=False,
+                             no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        _, element = next(events)
+    except (etree.XMLSyntaxError, StopIteration):
+        return ""
+    return etree.QName(element).localname
+
+
+def _one_line(exc: etree.XMLSyntaxError) -> str:
+    return " ".join(str(getattr(exc, "msg", "") or exc).split())[:200]
