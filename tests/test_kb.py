@@ -107,7 +107,10 @@ def test_hit_carries_everything_a_citation_needs(fixture_kb):
     assert hit.doc_type == "page" and hit.date == "2017-03-14" and hit.year == 2017
     assert hit.author == "Smart & Clean -säätiö"
     assert hit.lang == "fi" and hit.lang_probability > 0.8
-    assert hit.translations == (("sv", "https://example.org/sv/projekt/atervinningscentral/"),)
+    [sv] = hit.translations  # declared by hreflang, and in the archive
+    assert (sv["lang"], sv["url"], sv["title"]) == (
+        "sv", "https://example.org/sv/projekt/atervinningscentral/", "Återvinningscentralen i Vanda")
+    assert fixture_kb.get(sv["doc_id"]).url == sv["url"]
     assert hit.passage_id.startswith(hit.doc_id)
 
 

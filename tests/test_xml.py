@@ -149,6 +149,10 @@ def test_a_statute_is_cited_by_chapter_and_section(tmp_path):
     assert "1) kaupunkipyörällä yhteiskäyttöistä polkupyörää" in passages[1].text
     assert passages[2].text == FINNISH["moment2"]
     assert "Meikäläinen" not in doc.text
+    # Numbered alike in both languages ("1 luku" / "1 kap."): how a section finds its translation.
+    assert [p.anchor for p in passages] == ["", "luku:1/pykala:1", "luku:1/pykala:2"]
+    swedish = split_passages(extract(write(tmp_path / "sv.xml", STATUTE.format(**SWEDISH))))
+    assert [p.anchor for p in swedish] == [p.anchor for p in passages]
 
 
 def test_nested_markup_reads_in_order(tmp_path):
@@ -188,6 +192,28 @@ def test_statute_sections_are_found_and_the_other_language_is_linked(tmp_path):
         "Statsrådets förordning om stadscykelsystem (77/2016). Finlands författningssamling. asd20160077.xml.")
 
 
+def test_a_section_links_the_same_section_in_the_other_language(tmp_path):
+    """A hit in section 2 points at section 2 of the Swedish text, not at its start,
+    and so does every section of the document view."""
+    write(tmp_path / "finlex" / "fi" / "asd20160077.xml", STATUTE.format(**FINNISH))
+    write(tmp_path / "finlex" / "sv" / "asd20160077.xml", STATUTE.format(**SWEDISH))
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "finlex"])
+    hit = kb.search("asetus tulee voimaan", lang="fi", limit=1)[0]
+    assert hit.heading.endswith("2 § Voimaantulo")
+    [sv] = hit.translations
+    assert (sv["lang"], sv["title"], sv["heading"]) == (
+        "sv", "Statsrådets förordning om stadscykelsystem (77/2016)", "1 kap. Allmänna bestämmelser › 2 § Ikraftträdande")
+    swedish = kb.get(sv["doc_id"])
+    assert next(p for p in swedish.passages if p["passage_id"] == sv["passage_id"])["text"] == SWEDISH["moment2"]
+
+    view = kb.get(hit.doc_id)
+    links = [[(t["lang"], t["heading"]) for t in p["translations"]] for p in view.passages]
+    assert links == [[], [("sv", "1 kap. Allmänna bestämmelser › 1 § Definitioner")],
+                     [("sv", "1 kap. Allmänna bestämmelser › 2 § Ikraftträdande")]]
+    assert kb.get(sv["doc_id"]).passages[2]["translations"][0]["passage_id"] == hit.passage_id
+
+
 def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
     doc = extract(write(tmp_path / "uutiset.rss", RSS))
     assert (doc.doc_type, doc.title, doc.url, doc.declared_lang) == (
@@ -198,6 +224,14 @@ def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
         ("Kaupunkipyörät palaavat Espooseen", "Espoon kaupunkipyöräasemat avataan toukokuussa."),
         ("Biokaasubussit liikenteeseen", "Vantaalla aloittaa kymmenen biokaasulla kulkevaa bussia."),
     ]
+    # An entry's own link is where a reader goes and what a citation gives.
+    assert [p.link for p in passages] == ["https://example.org/uutiset/kaupunkipyorat", ""]
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "uutiset.rss"])
+    assert kb.search("kaupunkipyöräasemat")[0].url == "https://example.org/uutiset/kaupunkipyorat"
+    assert kb.search("biokaasubussit")[0].url == "https://example.org/uutiset"
+    assert [p["url"] for p in kb.get(kb.search("biokaasubussit")[0].doc_id).passages] == [
+        "https://example.org/uutiset/kaupunkipyorat", ""]
 
 
 def test_an_atom_feed_in_an_xml_file(tmp_path):
@@ -291,3 +325,5 @@ def test_real_finlex_statutes_in_both_languages(shared_data, tmp_path):
     sv = kb.search("kommunens skyldighet att ordna avfallshantering", lang="sv", limit=1)[0]
     assert sv.title == "Avfallslag (646/2011)" and "§" in sv.heading
     assert [t["title"] for t in kb.get(hit.doc_id).translations] == ["Avfallslag (646/2011)"]
+    [sv28] = hit.translations
+    assert sv28["heading"] == "4 kap. Ansvaret för att ordna avfallshantering › 28 § Ordnande av avfallshantering"

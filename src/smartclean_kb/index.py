@@ -54,7 +54,7 @@ from . import analysis
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
 
 #: Bump when the stored fields, their meaning or the files' format change.
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 #: The ingested files, gzipped JSON: paths repeat, and plain JSON was a tenth of the index.
@@ -1256,8 +1256,15 @@ def build_schema() -> Schema:
         doc_langs=STORED(),
         page=STORED(),
         heading=STORED(),
+        anchor=STORED(),
+        # ``doc_id#anchor``: finds one document's section with one short posting list.
+        section=ID(),
+        link=STORED(),
         text=STORED(),
         translations=STORED(),
+        family=STORED(),
+        # The family key on a document's first passage only: its members, one each.
+        family_first=ID(),
         description=STORED(),
         pages=STORED(),
     )

@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from operator import itemgetter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from .language import detect_passages, document_languages
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
 from .passages import document_id, split_passages
 from .search import Highlighter, SearchResults, run_search, query_terms, parse, clean_query
+from .translations import family, linked, sections
 
 #: Called as progress(done, total, path) while files are processed.
 Progress = Callable[[int, int, str], None]
@@ -169,8 +169,6 @@ class KnowledgeBase:
         self._generation: Generation | None = None
         self._index = None
         self._searcher = None
-        #: ``language_siblings`` of the open generation's manifest, worked out on first use.
-        self._siblings: tuple[Generation, dict[str, list[tuple[str, dict[str, Any]]]]] | None = None
 
     # -- reading -----------------------------------------------------------------
 
@@ -271,6 +269,8 @@ class KnowledgeBase:
             text = clean_query(query)
             terms = query_terms(parse(searcher.schema, text, Detection("und", 0.0)), searcher) if text else {}
         first = stored[0]
+        translations = linked(searcher, first)
+        same_section = sections(searcher, stored, translations)
         passages = []
         highlighter = Highlighter(terms, searcher.schema)
         for p in stored:
@@ -278,24 +278,9 @@ class KnowledgeBase:
             passages.append({
                 "passage_id": p["passage_id"], "ordinal": p["ordinal"], "text": p["text"],
                 "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
-                "page": p.get("page"), "heading": p.get("heading", ""),
-                "matched": MARK_OPEN in marked,
+                "page": p.get("page"), "heading": p.get("heading", ""), "url": p.get("link") or "",
+                "matched": MARK_OPEN in marked, "translations": same_section.get(p["passage_id"], []),
             })
-        translations = []
-        for lang, url in first.get("translations") or ():
-            other = searcher.document(url=url)
-            translations.append({
-                "lang": lang, "url": url,
-                "doc_id": other["doc_id"] if other else None,
-                "title": other["title"] if other else None,
-            })
-        linked = {t["lang"] for t in translations}
-        for lang, entry in self._language_siblings().get(doc_id, ()):
-            other = searcher.document(doc_id=entry["doc_id"])
-            if lang not in linked and other:
-                linked.add(lang)
-                translations.append({"lang": lang, "url": other.get("url") or "",
-                                     "doc_id": entry["doc_id"], "title": entry["title"]})
         return DocumentView(
             doc_id=doc_id, source=first.get("source", ""), title=first.get("title", ""),
             doc_type=first.get("doc_type", ""), url=first.get("url", ""),
@@ -304,14 +289,6 @@ class KnowledgeBase:
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations,
         )
-
-    def _language_siblings(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-        generation = self._generation
-        if generation is None:
-            return {}
-        if self._siblings is None or self._siblings[0] is not generation:
-            self._siblings = (generation, language_siblings(generation.manifest))
-        return self._siblings[1]
 
     def stats(self) -> dict[str, Any]:
         """What the index holds and which analyser built it."""
@@ -705,40 +682,6 @@ class KnowledgeBase:
         report.by_type = dict(sorted(by_type.items()))
 
 
-#: A file named for its language: ``hanke.fi.html`` beside ``hanke.sv.html``.
-_LANGUAGE_NAMED = re.compile(r"(?P<stem>.+)\.(?P<lang>[a-z]{2})(?P<suffix>\.[^./\\]+)")
-#: A file in a folder named for its language: ``finlex/fi/asd20110646.xml`` beside
-#: ``finlex/sv/asd20110646.xml``.
-_LANGUAGE_FOLDER = re.compile(r"(?P<stem>.*[/\\])(?P<lang>[a-z]{2})[/\\](?P<suffix>[^/\\]+)")
-
-
-def language_siblings(manifest: dict[str, dict[str, Any]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
-    """doc_id -> (language, manifest entry) of the files beside it that are the same
-    document in another language by their names (``hanke.fi.html``, ``hanke.sv.html``)
-    or their folders' (``fi/laki.xml``, ``sv/laki.xml``): pages without ``hreflang``
-    links, and PDFs, statutes and text files, which have none. A name's language code
-    counts only when it is the language most of that file's passages were detected in,
-    so ``raportti.de.pdf`` in Finnish or ``kartta.js.html`` links nothing."""
-    groups: dict[tuple[str, str, str], list[tuple[str, dict[str, Any]]]] = {}
-    for key, entry in manifest.items():
-        langs = entry.get("langs") or {}
-        if not langs:
-            continue
-        main = max(langs, key=langs.__getitem__)
-        for kind, pattern in (("name", _LANGUAGE_NAMED), ("folder", _LANGUAGE_FOLDER)):
-            named = pattern.fullmatch(key)
-            if named and named["lang"] == main:
-                groups.setdefault((kind, named["stem"], named["suffix"].lower()), []).append((main, entry))
-    siblings: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for members in groups.values():
-        if len({lang for lang, _ in members}) > 1:
-            for lang, entry in members:
-                known = siblings.setdefault(entry["doc_id"], [])
-                known += [(other_lang, other) for other_lang, other in members
-                          if other_lang != lang and all(other is not k for _, k in known)]
-    return {doc_id: sorted(found, key=itemgetter(0)) for doc_id, found in siblings.items()}
-
-
 def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detection, tuple[str, ...]]:
     """passages -> language: split a document and give each passage its language."""
     passages = split_passages(doc, doc_id)
@@ -746,10 +689,7 @@ def process_document(doc: Document, doc_id: str) -> tuple[list[Passage], Detecti
     if doc_det.lang == "und" and doc.declared_lang:
         doc_det = Detection(doc.declared_lang, 0.5)
         dets = [doc_det if d.lang == "und" else d for d in dets]
-    passages = [
-        Passage(p.passage_id, p.doc_id, p.ordinal, p.text, p.headings, p.page, d.lang, d.probability)
-        for p, d in zip(passages, dets)
-    ]
+    passages = [replace(p, lang=d.lang, lang_probability=d.probability) for p, d in zip(passages, dets)]
     langs = tuple(document_languages(dets))
     return passages, doc_det, langs
 
@@ -912,9 +852,9 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
     assert doc is not None
     doc_id = item.passages[0].doc_id
     translations = [list(t) for t in doc.translations]
-    langs: Counter[str] = Counter()
+    langs = Counter(p.lang for p in item.passages)
+    key = family(item.file.key, max(langs, key=langs.__getitem__)) or None
     for p, fields in zip(item.passages, item.fields, strict=True):
-        langs[p.lang] += 1
         writer.add_document(
             passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
             source=item.file.source, relpath=item.file.relpath, title=doc.title,
@@ -923,6 +863,8 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
             lang=p.lang, lang_prob=round(p.lang_probability, 4),
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",
             doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,
+            anchor=p.anchor or None, section=f"{doc_id}#{p.anchor}" if p.anchor else None,
+            link=p.link or None, family=key, family_first=key if p.ordinal == 0 else None,
             translations=translations, description=doc.description, pages=doc.pages,
             **fields,
         )

@@ -35,6 +35,11 @@ class Block:
     headings: tuple[str, ...] = ()
     page: int | None = None
     lang: str = ""
+    #: Where it sits in a numbered structure, the same in every language version
+    #: (a statute's ``luku:4/pykala:28``): how a section finds its translation.
+    anchor: str = ""
+    #: Its own address, when it has one apart from the document's (a feed's entry).
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class Passage:
     page: int | None = None
     lang: str = "und"
     lang_probability: float = 0.0
+    anchor: str = ""
+    link: str = ""
 
     @property
     def heading(self) -> str:
@@ -99,10 +106,13 @@ class Hit:
     date: str = ""
     year: int | None = None
     author: str = ""
+    #: The passage's own address (a feed entry's), else its document's.
     url: str = ""
     page: int | None = None
     heading: str = ""
-    translations: tuple[tuple[str, str], ...] = ()
+    #: The same document (and section) in other languages: ``{lang, url, doc_id,
+    #: title, passage_id, heading}``, as :func:`translations.linked` finds them.
+    translations: tuple[dict[str, Any], ...] = ()
 
     @property
     def highlight(self) -> str:
@@ -121,7 +131,7 @@ class Hit:
         data = asdict(self)
         data["snippet"] = self.plain_snippet
         data["highlight"] = self.highlight
-        data["translations"] = [{"lang": lang, "url": url} for lang, url in self.translations]
+        data["translations"] = list(data["translations"])
         data["score"] = round(self.score, 4)
         data["lang_probability"] = round(self.lang_probability, 4)
         return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from .config import PASSAGE_MAX_WORDS, PASSAGE_MIN_WORDS
 from .models import Block, Document, Passage
@@ -21,57 +22,70 @@ def document_id(source: str) -> str:
     return hashlib.blake2b(source.encode("utf-8"), digest_size=8).hexdigest()
 
 
+class _Key(NamedTuple):
+    """What a passage's blocks share: a passage never mixes pages, languages, anchors or links."""
+
+    headings: tuple[str, ...]
+    page: int | None
+    lang: str
+    anchor: str
+    link: str
+
+
 def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
     """Cut a document into passages; short neighbours on the same page are merged."""
     doc_id = doc_id or document_id(doc.source)
-    merged: list[tuple[list[str], tuple[str, ...], int | None, str]] = []
-    for texts, headings, page, lang in _chunks(doc.blocks):
+    merged: list[tuple[list[str], _Key]] = []
+    for texts, key in _chunks(doc.blocks):
         words = sum(len(t.split()) for t in texts)
         if merged:
-            prev_texts, prev_headings, prev_page, prev_lang = merged[-1]
+            prev_texts, prev = merged[-1]
             prev_words = sum(len(t.split()) for t in prev_texts)
-            fits = page == prev_page and lang == prev_lang and prev_words + words <= PASSAGE_MAX_WORDS
-            fits = fits and (headings == prev_headings or not doc.whole_sections)
+            fits = (key.page, key.lang, key.anchor, key.link) == (prev.page, prev.lang, prev.anchor, prev.link)
+            fits = fits and prev_words + words <= PASSAGE_MAX_WORDS
+            fits = fits and (key.headings == prev.headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
-                merged[-1] = (prev_texts + texts, prev_headings or headings, page, lang)
+                merged[-1] = (prev_texts + texts, prev if prev.headings else key)
                 continue
-            if fits and words < PASSAGE_MIN_WORDS and headings == prev_headings:
-                merged[-1] = (prev_texts + texts, prev_headings, page, lang)
+            if fits and words < PASSAGE_MIN_WORDS and key.headings == prev.headings:
+                merged[-1] = (prev_texts + texts, prev)
                 continue
-        merged.append((texts, headings, page, lang))
+        merged.append((texts, key))
     return [
         Passage(
             passage_id=f"{doc_id}-{ordinal:04d}",
             doc_id=doc_id,
             ordinal=ordinal,
             text="\n".join(texts),
-            headings=headings,
-            page=page,
+            headings=key.headings,
+            page=key.page,
+            anchor=key.anchor,
+            link=key.link,
         )
-        for ordinal, (texts, headings, page, _lang) in enumerate(merged)
+        for ordinal, (texts, key) in enumerate(merged)
     ]
 
 
-def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], tuple[str, ...], int | None, str]]:
+def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], _Key]]:
     """Group consecutive blocks of one section, page and marked language up to the maximum size."""
     current: list[str] = []
     words = 0
-    key: tuple[tuple[str, ...], int | None, str] | None = None
+    key: _Key | None = None
     for block in blocks:
-        block_key = (block.headings, block.page, block.lang)
+        block_key = _Key(block.headings, block.page, block.lang, block.anchor, block.link)
         if current and block_key != key:
-            yield current, *key
+            yield current, key
             current, words = [], 0
         key = block_key
         for piece in _pieces(block.text):
             n = len(piece.split())
             if current and words + n > PASSAGE_MAX_WORDS:
-                yield current, *key
+                yield current, key
                 current, words = [], 0
             current.append(piece)
             words += n
     if current and key is not None:
-        yield current, *key
+        yield current, key
 
 
 def _pieces(text: str) -> Iterator[str]:

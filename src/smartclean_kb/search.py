@@ -26,6 +26,7 @@ from .errors import QueryError
 from .extract.dates import year_of
 from .language import detect_query
 from .models import MARK_CLOSE, MARK_OPEN, Detection, Hit
+from .translations import linked_all
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64
@@ -339,8 +340,11 @@ def run_search(
     # Equal scores keep the order the ranking gave them (the lower document number
     # first, as Whoosh's collector has it) on every page: re-sorting a page's ties by
     # passage id moved a hit tied across a page boundary onto both pages or neither.
-    for rank, (score, docnum) in enumerate(ranked[(page - 1) * limit:page * limit], start=(page - 1) * limit + 1):
-        out.append(make_hit(rank, score, searcher.stored_fields(docnum), highlighter))
+    shown = ranked[(page - 1) * limit:page * limit]
+    stored = [searcher.stored_fields(docnum) for _, docnum in shown]
+    links = linked_all(searcher, stored)
+    for rank, ((score, _), fields, found) in enumerate(zip(shown, stored, links), start=(page - 1) * limit + 1):
+        out.append(make_hit(rank, score, fields, highlighter, found))
     if facets:
         out.facets = facet_counts(searcher, parsed, lang, doc_type, year, reads)
     if primary_total < SUGGEST_BELOW:
@@ -460,10 +464,10 @@ def _close(a_positions: list[int], b_positions: list[int]) -> bool:
     return any(s + d in others or s - d in others for s in a_positions for d in offsets)
 
 
-def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highlighter) -> Hit:
+def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highlighter,
+             translations: list[dict[str, Any]]) -> Hit:
     text = stored.get("text", "")
     snippet = highlighter.snippet(text, stored.get("lang", "und"))
-    translations = tuple(tuple(t) for t in stored.get("translations") or ())
     return Hit(
         rank=rank,
         score=float(score),
@@ -479,10 +483,10 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
         date=stored.get("date", ""),
         year=year_of(stored.get("date", "")),
         author=stored.get("author", ""),
-        url=stored.get("url", ""),
+        url=stored.get("link") or stored.get("url") or "",
         page=stored.get("page"),
         heading=stored.get("heading", ""),
-        translations=translations,
+        translations=tuple(translations),
     )
 
 

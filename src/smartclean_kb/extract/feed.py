@@ -1,8 +1,9 @@
 """RSS and Atom feeds (news, decisions, notices): each entry a passage of its own.
 
 feedparser reads every RSS and Atom dialect and their dates; an entry's title heads its
-summary or content, whose HTML is read as the HTML extractor reads a paragraph. The
-document is the feed: its title, link, language and latest date.
+summary or content, whose HTML is read as the HTML extractor reads a paragraph, and its
+link is the passage's own. The document is the feed: its title, link, language and
+latest date.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def extract(data: bytes, source: str) -> Document:
         title = _plain(entry.get("title", ""))
         text = _entry_text(entry)
         if text or title:
-            blocks.append(Block(text=text or title, headings=(title,) if title and text else ()))
+            blocks.append(Block(text=text or title, headings=(title,) if title and text else (),
+                                link=entry.get("link", "")))
         if date := _date(entry):
             dates.append(date)
     if not blocks:

@@ -10,6 +10,7 @@ Signatures, references to preparatory work and images carry no text worth findin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -25,6 +26,9 @@ _TEXT = frozenset({
 })
 #: Elements that open a level of the heading path, with the element holding their number.
 _LEVELS = {"Osa": "OsaTunnusKooste", "Luku": "LukuTunnusKooste", "Pykala": "PykalaTunnusKooste"}
+#: The words around a level's number in either language (``4 luku``, ``4 kap.``,
+#: ``II OSA``, ``AVDELNING II``, ``28 a §``): what is left is its number alone.
+_NUMBER_WORDS = re.compile(r"§|\b(?:luku|kap|osa|avdelning)\b\.?|\s+")
 #: Elements whose text is no part of the statute's content (or is read elsewhere).
 _SKIP = frozenset({
     "IdentifiointiOsa", "SaadosNimeke", "AllekirjoitusOsa", "EsityoOsa", "AsiakirjaViitteet",
@@ -83,19 +87,20 @@ def _title(root: etree._Element, statute: etree._Element) -> str:
 
 def _blocks(root: etree._Element, statute: etree._Element) -> Iterator[Block]:
     """The statute's blocks in reading order, each under its heading path, then its
-    appendices (outside ``saa:Saados``), each under its first line (``Liite 9``)."""
-    yield from _walk(statute, ())
-    for appendix in root.iter("{*}SisaltoLiite", "{*}SaadosLiite"):
-        if any(a is statute for a in appendix.iterancestors()):
-            continue
-        blocks = list(_walk(appendix, ()))
+    appendices (outside ``saa:Saados``), each under its first line (``Liite 9``) and
+    anchored by its place among them, as the other language numbers them the same."""
+    yield from _walk(statute, (), "")
+    appendices = (a for a in root.iter("{*}SisaltoLiite", "{*}SaadosLiite")
+                  if not any(up is statute for up in a.iterancestors()))
+    for number, appendix in enumerate(appendices, 1):
+        blocks = list(_walk(appendix, (), f"liite:{number}"))
         if blocks and len(blocks[0].text.split()) <= APPENDIX_TITLE_WORDS and len(blocks) > 1:
             heading, blocks = (blocks[0].text,), blocks[1:]
-            blocks = [Block(text=b.text, headings=heading + b.headings) for b in blocks]
+            blocks = [Block(text=b.text, headings=heading + b.headings, anchor=b.anchor) for b in blocks]
         yield from blocks
 
 
-def _walk(element: etree._Element, path: tuple[str, ...]) -> Iterator[Block]:
+def _walk(element: etree._Element, path: tuple[str, ...], anchor: str | None) -> Iterator[Block]:
     """Blocks below ``element``. A heading between sections (``saa:SaadosValiotsikkoKooste``)
     heads the sections after it up to the next part or chapter. lxml refuses XML nested deeper than
     256 levels, so the recursion is bounded."""
@@ -112,15 +117,25 @@ def _walk(element: etree._Element, path: tuple[str, ...]) -> Iterator[Block]:
             if name != "Pykala":
                 between = ""
             inner = path + tuple(h for h in (between, _heading(child, _LEVELS[name])) if h)
-            yield from _walk(child, inner)
+            yield from _walk(child, inner, _anchor(anchor, name, _first_text(child, _LEVELS[name])))
         elif name == "row" or name in _TEXT:
             # A table row reads as its cells, as the HTML extractor gives them.
             text = (" | ".join(c for c in (_text(e) for e in child if isinstance(e.tag, str)) if c)
                     if name == "row" else _text(child))
             if text:
-                yield Block(text=text, headings=path + ((between,) if between else ()))
+                yield Block(text=text, headings=path + ((between,) if between else ()), anchor=anchor or "")
         else:
-            yield from _walk(child, path)
+            yield from _walk(child, path, anchor)
+
+
+def _anchor(outer: str | None, level: str, label: str) -> str | None:
+    """``luku:4/pykala:28a`` from the outer levels' anchor and this level's label
+    (``28 a §``); None below a level with no number, which would mistake one section
+    for another."""
+    number = _NUMBER_WORDS.sub("", label.lower())
+    if outer is None or not number:
+        return None
+    return f"{outer}/{level.lower()}:{number}" if outer else f"{level.lower()}:{number}"
 
 
 def _heading(element: etree._Element, number_tag: str) -> str:
