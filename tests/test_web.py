@@ -605,3 +605,30 @@ def test_every_label_exists_in_every_language_and_templates_use_only_known_ones(
     templates = Path(i18n.__file__).with_name("templates")
     used = {m for f in templates.glob("*.html") for m in re.findall(r"""\bt\(["'](\w+)["']""", f.read_text())}
     assert used and used <= keys["en"], used - keys["en"]
+
+
+def test_a_statute_hit_links_the_same_section_in_the_other_language(tmp_path):
+    """A researcher on a Finnish section reaches the Swedish one from the hit list and
+    from the section's heading in the document view, each link landing on that section."""
+    from test_xml import FINNISH, STATUTE, SWEDISH
+
+    for lang, values in (("fi", FINNISH), ("sv", SWEDISH)):
+        (tmp_path / "finlex" / lang).mkdir(parents=True)
+        (tmp_path / "finlex" / lang / "asd20160077.xml").write_text(STATUTE.format(**values), encoding="utf-8")
+    KnowledgeBase(tmp_path / "index").ingest([tmp_path / "finlex"])
+    client = create_app(tmp_path / "index").test_client()
+
+    [hit] = client.get("/api/search?q=asetus tulee voimaan&lang=fi&per_page=1").get_json()["hits"]
+    [sv] = hit["translations"]
+    assert (sv["lang"], sv["heading"]) == ("sv", "1 kap. Allmänna bestämmelser › 2 § Ikraftträdande")
+    _, soup = page(client, "/?q=asetus tulee voimaan&lang=fi")
+    link = soup.select_one(".hit .hit-translations a[hreflang=sv]")
+    assert link.get_text() == "Statsrådets förordning om stadscykelsystem (77/2016) › 2 § Ikraftträdande"
+    assert urlsplit(link["href"]).fragment == f"p-{sv['passage_id']}"
+
+    _, soup = page(client, link["href"])
+    target = soup.find(id=f"p-{sv['passage_id']}")
+    assert target.get_text() == "Denna förordning träder i kraft den 1 juni 2016."
+    back = target.find_previous("h2", class_="passage-heading").select_one("a.section-link[hreflang=fi]")
+    assert urlsplit(back["href"]).fragment == f"p-{hit['passage_id']}"
+    assert back.select_one(".visually-hidden").get_text() == "The same section: Finnish"

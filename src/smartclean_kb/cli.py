@@ -211,6 +211,16 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
             click.echo(f"   {hit.url}")
         marks = ("\x1b[1m", "\x1b[0m") if tty else ("**", "**")
         click.echo("   " + hit.highlight_with(*marks))
+        for t in hit.translations:
+            click.echo(f"   in {t['lang']}: {_translation(t)}")
+
+
+def _translation(t: dict[str, Any]) -> str:
+    """``Avfallslag (646/2011) › 28 § ... (doc_id, passage_id)``, or a link outside the index."""
+    if not t["doc_id"]:
+        return f"{t['url']} (not in the index)"
+    where = f"{t['title'] or t['url']}" + (f" › {t['heading'].split(' › ')[-1]}" if t["passage_id"] else "")
+    return f"{where} ({t['passage_id'] or t['doc_id']})"
 
 
 def _print_explain(explain: dict[str, Any]) -> None:
@@ -269,13 +279,17 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     click.echo(doc.title or doc.source)
     click.echo(" · ".join(x for x in (doc.doc_type, doc.author, doc.date, doc.lang, doc.url) if x))
     for t in doc.translations:
-        click.echo(f"  in {t['lang']}: {t['title'] or t['url']} ({t['doc_id'] or 'not in the index'})")
+        click.echo(f"  in {t['lang']}: {_translation(t)}")
     click.echo(f"Cite as: {doc.citation()}")
     for p in doc.passages:
         where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")
         click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}")
         click.echo(with_marks(p["marked"], "**", "**"))
+        if p["url"]:
+            click.echo(p["url"])
+        for t in p["translations"]:
+            click.echo(f"  in {t['lang']}: {t['heading'].split(' › ')[-1]} ({t['passage_id']})")
 
 
 @cli.command(name="eval")

@@ -259,6 +259,8 @@ def create_app(index_path=None) -> Flask:
                 **p,
                 "html": fmt.marks(p["marked"]),
                 "show_heading": heading if heading and heading != previous_heading else "",
+                # The same section in another language, linked once, at its heading.
+                "sections": p["translations"] if heading and heading != previous_heading else [],
                 "show_page": p["page"] if p["page"] and p["page"] != previous_page else None,
             })
             previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
