@@ -214,6 +214,23 @@ def test_a_section_links_the_same_section_in_the_other_language(tmp_path):
     assert kb.get(sv["doc_id"]).passages[2]["translations"][0]["passage_id"] == hit.passage_id
 
 
+def test_a_long_section_links_to_the_start_of_its_counterpart(tmp_path):
+    """A section too long for one passage is cut in two; either part links to where
+    the other language's section starts."""
+    long_fi = " ".join(["Kunnan on järjestettävä kaupunkipyöräasemien huolto ja valvonta."] * 45)
+    long_sv = " ".join(["Kommunen ska ordna underhåll och tillsyn av stadscykelstationerna."] * 45)
+    write(tmp_path / "finlex" / "fi" / "a.xml", STATUTE.format(**{**FINNISH, "moment1": long_fi}))
+    write(tmp_path / "finlex" / "sv" / "a.xml", STATUTE.format(**{**SWEDISH, "moment1": long_sv}))
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "finlex"])
+    fi = kb.search("kaupunkipyöräasemien huolto", lang="fi", limit=5)
+    sv = kb.search("stadscykelstationerna", lang="sv", limit=5)
+    fi_parts = sorted(h.passage_id for h in fi if h.heading.endswith("1 § Määritelmät"))
+    sv_first = min(h.passage_id for h in sv if h.heading.endswith("1 § Definitioner"))
+    assert len(fi_parts) == 2
+    assert {h.translations[0]["passage_id"] for h in fi if h.passage_id in fi_parts} == {sv_first}
+
+
 def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
     doc = extract(write(tmp_path / "uutiset.rss", RSS))
     assert (doc.doc_type, doc.title, doc.url, doc.declared_lang) == (

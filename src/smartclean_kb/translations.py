@@ -110,13 +110,14 @@ class _Sections:
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
-        self.ordinals = searcher.reader().column_reader("ordinal")
         self.found: dict[str, dict[str, Any] | None] = {}
 
     def __call__(self, doc_id: str, anchor: str) -> dict[str, Any] | None:
         key = f"{doc_id}#{anchor}"
         if key not in self.found:
-            docnums = sorted(self.searcher.document_numbers(section=key), key=self.ordinals.__getitem__)
+            docnums = list(self.searcher.document_numbers(section=key))
+            if len(docnums) > 1:  # a long section cut into passages: its first
+                docnums.sort(key=self.searcher.reader().column_reader("ordinal").__getitem__)
             self.found[key] = self.searcher.stored_fields(docnums[0]) if docnums else None
         return self.found[key]
 
