@@ -622,6 +622,10 @@ def test_a_statute_hit_links_the_same_section_in_the_other_language(tmp_path):
     [sv] = hit["translations"]
     assert (sv["lang"], sv["heading"]) == ("sv", "1 kap. Allmänna bestämmelser › 2 § Ikraftträdande")
     _, soup = page(client, "/?q=asetus tulee voimaan&lang=fi")
+    # The hit's own page cites the section the reader clicked, not the statute's first match.
+    _, hit_page = page(client, soup.select_one(".hit .hit-title a")["href"])
+    assert hit_page.select_one("#citation").get_text() == (
+        "Valtioneuvoston asetus kaupunkipyöräjärjestelmistä (77/2016) 2 §. Suomen säädöskokoelma. asd20160077.xml.")
     link = soup.select_one(".hit .hit-translations a[hreflang=sv]")
     assert link.get_text() == "Statsrådets förordning om stadscykelsystem (77/2016) › 2 § Ikraftträdande"
     assert urlsplit(link["href"]).fragment == f"p-{sv['passage_id']}"
@@ -629,6 +633,8 @@ def test_a_statute_hit_links_the_same_section_in_the_other_language(tmp_path):
     _, soup = page(client, link["href"])
     target = soup.find(id=f"p-{sv['passage_id']}")
     assert target.get_text() == "Denna förordning träder i kraft den 1 juni 2016."
+    assert soup.select_one("#citation").get_text() == (
+        "Statsrådets förordning om stadscykelsystem (77/2016) 2 §. Finlands författningssamling. asd20160077.xml.")
     back = target.find_previous("h2", class_="passage-heading").select_one("a.section-link[hreflang=fi]")
     assert urlsplit(back["href"]).fragment == f"p-{hit['passage_id']}"
     assert back.select_one(".visually-hidden").get_text() == "The same section: Finnish"

@@ -188,6 +188,8 @@ def test_statute_sections_are_found_and_the_other_language_is_linked(tmp_path):
         ("sv", "Statsrådets förordning om stadscykelsystem (77/2016)")]
     assert view.citation() == ("Valtioneuvoston asetus kaupunkipyöräjärjestelmistä (77/2016). "
                                "Suomen säädöskokoelma. asd20160077.xml.")
+    assert view.citation(heading=hit.heading) == ("Valtioneuvoston asetus kaupunkipyöräjärjestelmistä "
+                                                  "(77/2016) 1 §. Suomen säädöskokoelma. asd20160077.xml.")
     assert kb.get(view.translations[0]["doc_id"]).citation() == (
         "Statsrådets förordning om stadscykelsystem (77/2016). Finlands författningssamling. asd20160077.xml.")
 

@@ -280,7 +280,8 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     click.echo(" · ".join(x for x in (doc.doc_type, doc.author, doc.date, doc.lang, doc.url) if x))
     for t in doc.translations:
         click.echo(f"  in {t['lang']}: {_translation(t)}")
-    click.echo(f"Cite as: {doc.citation()}")
+    first = next((p for p in doc.passages if p["matched"]), None)  # with --query: cite where it matched
+    click.echo(f"Cite as: {doc.citation(first['page'] if first else None, heading=first['heading'] if first else '')}")
     for p in doc.passages:
         where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")

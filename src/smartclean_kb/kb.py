@@ -28,7 +28,7 @@ from whoosh import query as wq
 from . import analysis, config, extract, language
 from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
                      NotFoundError)
-from .extract import extract_bytes, extractor_for, suffix
+from .extract import extract_bytes, extractor_for, statute, suffix
 from .extract.dates import year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
                     finish_segment, index_writer, open_for_writing)
@@ -120,16 +120,20 @@ class DocumentView:
         data["citation"] = self.citation()
         return data
 
-    def citation(self, page: int | None = None, page_label: str = "p. {page}") -> str:
+    def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "") -> str:
         """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes.
 
         A statute is cited by its title and number, which holds its year (``Jätelaki
-        (646/2011)``), as published in the statute book; a feed by its own title and link.
+        (646/2011)``), as published in the statute book, and by the section of
+        ``heading`` when one is given (``Jätelaki (646/2011) 28 §``); a feed by its own
+        title and link.
         """
         year = self.date[:4] if self.date[:4].isdigit() else ""
         title = (self.title or Path(self.source).name or self.doc_id).rstrip(".")
         if year and title.endswith(f"/{year})"):
             year = ""
+        if self.doc_type == "statute" and (section := statute.section_label(heading)):
+            title = f"{title} {section}"
         if self.author:
             parts = [f"{self.author.rstrip('.')} ({year})." if year else f"{self.author.rstrip('.')}.",
                      f"{title}."]

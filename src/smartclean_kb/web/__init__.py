@@ -265,11 +265,15 @@ def create_app(index_path=None) -> Flask:
             })
             previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
         matched = [p for p in passages if p["matched"]]
-        cite_page = matched[0]["page"] if matched and doc.pages else None
+        # Cited where the reader came to: the hit or section a link named (``at``), else the first match.
+        at = request.args.get("at", "")
+        cited = next((p for p in passages if p["passage_id"] == at), matched[0] if matched else None)
+        cite_page = cited["page"] if cited and doc.pages else None
+        cite_heading = cited["heading"] if cited else ""
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
             query_problem=query_problem,
-            citation=fmt.citation(doc, cite_page, t("page_short", n=cite_page)),
+            citation=fmt.citation(doc, cite_page, t("page_short", n=cite_page), cite_heading),
             back_url=url_for("search_page", q=q) if q else url_for("search_page"),
         )
 

@@ -75,7 +75,7 @@ def page_count(total: int, per_page: int) -> int:
     return max(1, math.ceil(total / per_page)) if total else 0
 
 
-def citation(doc: Any, page: int | None, page_label: str) -> str:
+def citation(doc: Any, page: int | None, page_label: str, heading: str = "") -> str:
     """The library's citation, with the page label already in the page's language."""
-    return doc.citation(page, page_label.replace("{", "{{").replace("}", "}}"))
+    return doc.citation(page, page_label.replace("{", "{{").replace("}", "}}"), heading)
 
