@@ -246,6 +246,27 @@ def test_files_in_folders_named_for_their_language_are_each_others_translations(
     assert kb.get(ids["de"]).translations == []
 
 
+def test_a_translation_ingested_later_is_linked_and_a_removed_one_unlinked(tmp_path):
+    """The links are looked up when asked for: the Swedish file added in a later ingest
+    shows under the Finnish hit at once, and is gone once its file is."""
+    fi = tmp_path / "docs" / "fi" / "kierratys.txt"
+    sv = tmp_path / "docs" / "sv" / "kierratys.txt"
+    fi.parent.mkdir(parents=True)
+    fi.write_text("Vantaan kierrätyskeskus avaa uuden myymälän, jossa myydään korjattuja huonekaluja.",
+                  encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([tmp_path / "docs"])
+    assert kb.search("kierrätyskeskus")[0].translations == ()
+    sv.parent.mkdir()
+    sv.write_text("Vanda återvinningscentral öppnar en ny butik som säljer reparerade möbler.", encoding="utf-8")
+    kb.ingest([tmp_path / "docs"])
+    [link] = kb.search("kierrätyskeskus")[0].translations
+    assert (link["lang"], link["doc_id"]) == ("sv", kb.search("återvinningscentral")[0].doc_id)
+    sv.unlink()
+    kb.ingest([tmp_path / "docs"])
+    assert kb.search("kierrätyskeskus")[0].translations == ()
+
+
 def test_stats_name_the_analyser(fixture_kb):
     stats = fixture_kb.stats()
     assert stats["documents"] == 5
