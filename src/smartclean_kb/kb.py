@@ -857,7 +857,7 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
     doc_id = item.passages[0].doc_id
     translations = [list(t) for t in doc.translations]
     langs = Counter(p.lang for p in item.passages)
-    key = family(item.file.key, max(langs, key=langs.__getitem__)) or None
+    key = family(item.file.key, max(langs, key=langs.__getitem__, default="")) or None
     for p, fields in zip(item.passages, item.fields, strict=True):
         writer.add_document(
             passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
