@@ -28,7 +28,7 @@ from whoosh import query as wq
 from . import analysis, config, extract, language
 from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
                      NotFoundError)
-from .extract import extract_bytes, extractor_for, statute, suffix
+from .extract import extract_bytes, extractor_for, suffix
 from .extract.dates import year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
                     finish_segment, index_writer, open_for_writing)
@@ -132,7 +132,7 @@ class DocumentView:
         title = (self.title or Path(self.source).name or self.doc_id).rstrip(".")
         if year and title.endswith(f"/{year})"):
             year = ""
-        if self.doc_type == "statute" and (section := statute.section_label(heading)):
+        if self.doc_type == "statute" and (section := section_label(heading)):
             title = f"{title} {section}"
         if self.author:
             parts = [f"{self.author.rstrip('.')} ({year})." if year else f"{self.author.rstrip('.')}.",
@@ -152,6 +152,17 @@ class DocumentView:
         if self.doc_type == "statute":
             return "Finlands författningssamling" if self.lang == "sv" else "Suomen säädöskokoelma"
         return "" if self.doc_type == "feed" else "Smart & Clean"
+
+
+#: A section's number at the start of a heading: ``28 §``, ``28 a §``.
+_SECTION = re.compile(r"\d+(?:\s*[a-z])?\s*§")
+
+
+def section_label(heading: str) -> str:
+    """The section a statute passage's heading path names (``28 §`` of ``4 luku ... ›
+    28 § Jätehuollon järjestäminen``), as a citation gives it; "" if it names none."""
+    found = _SECTION.match(heading.rsplit(" › ", 1)[-1])
+    return " ".join(found.group().split()) if found else ""
 
 
 class KnowledgeBase:

@@ -46,18 +46,6 @@ _BREAKS = frozenset({"Rivivaihto", "br"})
 _BODIES = ("{*}Saados", "{*}MuuSaados")
 
 
-#: A section's number at the start of a heading: ``28 §``, ``28 a §``.
-_SECTION = re.compile(r"\d+(?:\s*[a-z])?\s*§")
-
-
-def section_label(heading: str) -> str:
-    """The section a passage's heading path names (``28 §`` of ``4 luku ... › 28 §
-    Jätehuollon järjestäminen``), as a citation gives it; "" if it names none."""
-    last = heading.rsplit(" › ", 1)[-1]
-    found = _SECTION.match(last)
-    return " ".join(found.group().split()) if found else ""
-
-
 def is_statute(root: etree._Element) -> bool:
     """Whether a parsed XML file is a statute in Finlex's schema (it has a ``saa:Saados``)."""
     return next(root.iter(*_BODIES), None) is not None
