@@ -73,6 +73,21 @@ def test_search_filters_and_explain(runner, index):
     assert "text_fi" in explained.output and "jätehuolto" in explained.output
 
 
+def test_search_by_a_span_of_years(runner, index):
+    every = json.loads(runner.invoke(cli, ["search", "Vantaa OR kierrätys OR koulun", "--index", index,
+                                           "--limit", "100", "--json"]).stdout)["hits"]
+    years = sorted({h["year"] for h in every if h["year"]})
+    assert len(years) >= 2
+    result = runner.invoke(cli, ["search", "Vantaa OR kierrätys OR koulun", "--index", index, "--limit", "100",
+                                 "--year", f"{years[1]}-", "--json"])
+    assert result.exit_code == 0, result.output
+    assert {h["passage_id"] for h in json.loads(result.stdout)["hits"]} == {
+        h["passage_id"] for h in every if h["year"] and h["year"] >= years[1]}
+    bad = runner.invoke(cli, ["search", "Vantaa", "--index", index, "--year", "2014-16"])
+    assert bad.exit_code == 2
+    assert "'2014-16' is not a year or a span of years such as 2015, 2014-2016" in bad.output
+
+
 def test_missing_index_is_one_line_with_hint(runner, tmp_path):
     result = runner.invoke(cli, ["search", "jätehuolto", "--index", str(tmp_path / "none")])
     assert result.exit_code == 3

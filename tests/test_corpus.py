@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from smartclean_kb import KnowledgeBase, analysis
+from smartclean_kb import KnowledgeBase, QueryError, analysis
 from smartclean_kb.evaluation import evaluate, read_qrels, read_topics
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -213,3 +213,26 @@ def test_ndcg_is_pinned(corpus):
     # measure again (smartclean-kb eval --topics corpus/queries.tsv --qrels corpus/qrels.txt)
     # and raise MEASURED_NDCG10 to the new value, so the gain cannot be lost silently.
     assert scores["ndcg@10"] >= MEASURED_NDCG10 - TOLERANCE, scores
+
+
+def test_a_span_of_years_filters_as_its_years_together(corpus):
+    """Archive staff ask for periods (Sitra's 2014-2016, the foundation's 2017-): a span
+    keeps exactly the hits of its years, open at either end; the other facets count
+    within it, the year facet still lists every year, so the span can be widened."""
+    kb = corpus[0]
+    query = "jätehuolto OR kierrätys OR energia OR återvinning OR energy OR Vantaa"
+    every = kb.search(query, limit=1000, facets=True)
+    years = sorted(int(y) for y in every.facets["year"])
+    assert years[0] <= 2014 and years[-1] >= 2019
+    first, last = 2014, 2016
+    span = kb.search(query, year=f"{first}-{last}", limit=1000, facets=True)
+    assert 0 < span.total < every.total
+    assert {h.passage_id for h in span} == {h.passage_id for h in every if h.year and first <= h.year <= last}
+    assert span.facets["year"] == every.facets["year"]
+    assert span.facets["lang"] == dict(Counter(h.lang for h in span))
+    assert {h.passage_id for h in kb.search(query, year=f"{last}-", limit=1000)} == {
+        h.passage_id for h in every if h.year and h.year >= last}
+    assert {h.passage_id for h in kb.search(query, year=f"–{first}", limit=1000)} == {
+        h.passage_id for h in every if h.year and h.year <= first}
+    with pytest.raises(QueryError, match="span of years"):
+        kb.search(query, year="2014-16")

@@ -140,6 +140,7 @@ def test_filters_narrow_by_language_type_and_year(fixture_kb):
     assert len(fixture_kb.search("jätehuolto", year=1999)) == 0
 
 
+
 def test_a_misspelt_word_that_finds_nothing_finds_the_close_spelling(fixture_kb):
     hits = fixture_kb.search("kaupunkipyöriän")
     assert hits and hits[0].page == 3

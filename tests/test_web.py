@@ -151,6 +151,29 @@ def test_filters_narrow_results_by_type_and_year(client):
     assert chosen and "1999" in chosen.get_text()
 
 
+def test_the_year_facet_takes_a_span(client):
+    """The year facet's form sends its two ends; the results, the chip and the search box
+    then carry the span as one year parameter, and the form shows it for changing."""
+    query = "kierrätys OR återvinning OR energy"
+    every = client.get("/api/search", query_string={"q": query, "per_page": 100}).get_json()
+    years = sorted({h["year"] for h in every["hits"] if h["year"]})
+    assert len(years) >= 2
+    _, soup = page(client, "/", query_string={"q": query})
+    form = soup.select_one(".facet form.year-span")
+    args = {i["name"]: i.get("value", "") for i in form.select("input")}
+    assert args == {"q": query, "year_from": "", "year_to": ""}
+    args.update(year_from=str(years[1]), year_to="")
+    _, soup = page(client, form["action"], query_string=args)
+    hits = soup.select("li.hit")
+    want = [h for h in every["hits"] if h["year"] and h["year"] >= years[1]]
+    assert hits and len(hits) == min(len(want), 10)
+    assert [c.get_text(" ", strip=True) for c in soup.select(".chip")] == [f"Year: {years[1]}– ×"]
+    assert soup.select_one("#q").find_parent("form").select_one("input[name=year]")["value"] == f"{years[1]}-"
+    assert soup.select_one("form.year-span input[name=year_from]")["value"] == str(years[1])
+    span = client.get("/api/search", query_string={"q": query, "year": f"{years[1]}-", "per_page": 100}).get_json()
+    assert {h["passage_id"] for h in span["hits"]} == {h["passage_id"] for h in want}
+
+
 def test_pagination_links_and_result_numbers(client):
     _, soup = page(client, "/?q=kierrätys&per_page=1")
     nav = soup.select_one("nav.pagination")
@@ -424,7 +447,8 @@ def test_api_document(client):
     ("/api/search?q=x&lang=finnish", 400),
     ("/api/search?q=x&type=pdf", 400),
     ("/api/search?q=x&year=abc", 400),
-    ("/api/search?q=x&year=1800", 400),
+    ("/api/search?q=x&year=2014-16", 400),
+    ("/api/search?q=x&year_from=abc", 400),
     ("/api/search?q=" + "x" * 2000, 400),
     ("/api/documents/0000000000000000", 404),
     ("/api/nope", 404),

@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from . import config
-from .errors import KBError
+from .errors import KBError, QueryError
 from .kb import KnowledgeBase
 from .language import detect_language
 from .models import with_marks
+from .search import year_span
 
 EXIT_PARTIAL = 1
 EXIT_INTERNAL = 70
@@ -167,18 +168,29 @@ def _language_code(ctx: click.Context, param: click.Parameter, value: str | None
     return code
 
 
+def _years(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A year or a span (``2015``, ``2014-2016``, ``2017-``), checked before the index opens."""
+    try:
+        year_span(value)
+    except QueryError as exc:
+        raise click.BadParameter(f"{value!r} is not a year or a span of years such as 2015, "
+                                 "2014-2016, 2017- or -2016", ctx=ctx, param=param) from exc
+    return value
+
+
 @cli.command()
 @click.argument("query")
 @index_option
 @click.option("--lang", metavar="CODE", callback=_language_code,
               help="Only passages in this language: fi, sv, en, und, or another code `stats` lists.")
 @click.option("--type", "doc_type", type=click.Choice(config.DOC_TYPES), help="Only this document type.")
-@click.option("--year", type=click.IntRange(1900, 2100), help="Only documents from this year.")
+@click.option("--year", metavar="YYYY[-YYYY]", callback=_years,
+              help="Only documents from this year or span of years (2015, 2014-2016, 2017-, -2016).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=click.IntRange(1, 10000), default=1, show_default=True, help="Page of hits.")
 @click.option("--explain", is_flag=True, help="Show the analysed query per field.")
 @json_option
-def search(query: str, index: str | None, lang: str | None, doc_type: str | None, year: int | None,
+def search(query: str, index: str | None, lang: str | None, doc_type: str | None, year: str | None,
            limit: int, page: int, explain: bool, as_json: bool) -> None:
     """Ranked passages for QUERY: words, "phrases", AND/OR/NOT, prefix*."""
     with KnowledgeBase(index) as kb:

@@ -12,6 +12,7 @@ import re
 import time
 import unicodedata
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -277,14 +278,40 @@ def _exact_field() -> str | None:
     return next((f.name for f in analysis.TEXT_FIELDS if "*" in f.langs), None)
 
 
+#: A year or a span of years: ``2015``, ``2014-2016`` (or ``2014–2016``, ``2014..2016``),
+#: and open at one end, ``2017-`` or ``-2016``.
+_YEARS = re.compile(r"(?P<first>\d{4})?\s*(?P<dash>-|–|\.\.)?\s*(?P<last>\d{4})?")
+
+
+def year_span(year: int | str | None) -> tuple[str | None, str | None] | None:
+    """The first and last year a filter lets through (None where the span is open), or
+    None for no filter; the archive's periods are spans (Sitra's 2014-2016)."""
+    if year is None or year == "":
+        return None
+    text = str(year).strip()
+    found = _YEARS.fullmatch(text)
+    if not found or not (found["first"] or found["last"]) or (found["last"] and not found["dash"]):
+        raise QueryError(f"year must be a year or a span of years, not {text[:40]!r}",
+                         "for example 2015, 2014-2016, 2017- or -2016")
+    first, last = found["first"], found["last"] if found["dash"] else found["first"]
+    if first and last and first > last:
+        first, last = last, first
+    return first, last
+
+
+def _year_query(span: tuple[str | None, str | None]) -> wq.Query:
+    first, last = span
+    return wq.Term("year", first) if first == last else wq.TermRange("year", first, last)
+
+
 def build_filter(lang: str | None, doc_type: str | None, year: int | str | None) -> wq.Query | None:
     parts: list[wq.Query] = []
     if lang:
         parts.append(wq.Term("lang", lang))
     if doc_type:
         parts.append(wq.Term("doc_type", doc_type))
-    if year:
-        parts.append(wq.Term("year", str(year)))
+    if span := year_span(year):
+        parts.append(_year_query(span))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -665,7 +692,12 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year,
                  reads: scoring.Reads | None = None) -> dict[str, dict[str, int]]:
     """Counts per language, type and year; each facet ignores its own filter (so it can widen).
     ``reads`` are the postings the ranking read, which need not be read again."""
-    chosen = {"lang": lang, "doc_type": doc_type, "year": str(year) if year else None}
+    span = year_span(year)
+    chosen: dict[str, Callable[[str], bool] | None] = {
+        "lang": (lambda v: v == lang) if lang else None,
+        "doc_type": (lambda v: v == doc_type) if doc_type else None,
+        "year": (lambda v: bool(v) and (span[0] or v) <= v <= (span[1] or v)) if span else None,
+    }
     terms = scoring.summed_terms(parsed)
     if terms is not None:
         docnums = scoring.matching(searcher, terms, reads)
@@ -678,10 +710,9 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year,
     for name in FACETS:
         keep = np.ones(len(docnums), dtype=bool)
         for other in FACETS:
-            if other != name and chosen[other]:
-                values = columns[other][1]
-                wanted = values.index(chosen[other]) if chosen[other] in values else -1
-                keep &= codes[other] == wanted
+            if other != name and (wanted := chosen[other]):
+                allowed = np.array([wanted(v) for v in columns[other][1]], dtype=bool)
+                keep &= allowed[codes[other]]
         values = columns[name][1]
         tally = np.bincount(codes[name][keep], minlength=len(values)).tolist()
         bucket = {values[code]: n for code, n in enumerate(tally) if n and values[code]}

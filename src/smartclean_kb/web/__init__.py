@@ -177,6 +177,8 @@ def create_app(index_path=None) -> Flask:
             counts = dict((results.facets or {}).get(key, {}))
             current = getattr(params, param)
             chosen = str(current) if current else None
+            if chosen and "-" in chosen:  # a span of years: its chip and form show it, no entry
+                chosen = None
             if chosen and chosen not in counts:
                 counts[chosen] = 0
             if key == "year":
@@ -196,7 +198,7 @@ def create_app(index_path=None) -> Flask:
         return groups
 
     def active_filters(params: SearchParams) -> list[dict[str, str]]:
-        shown = {"lang": lang_name, "type": type_name, "year": str}
+        shown = {"lang": lang_name, "type": type_name, "year": fmt.years}
         titles = {"lang": "facet_lang", "type": "facet_doc_type", "year": "facet_year"}
         return [{"title": t(titles[name]), "label": shown[name](value),
                  "url": search_url(params, page=None, **{name: None})}
@@ -284,7 +286,7 @@ def create_app(index_path=None) -> Flask:
     def api_index():
         return jsonify(ok=True, endpoints={
             "/api/search": "q, lang (fi|sv|en|und, or another language code the index holds), "
-                           f"type ({'|'.join(config.DOC_TYPES)}), year, "
+                           f"type ({'|'.join(config.DOC_TYPES)}), year (2015, or a span: 2014-2016, 2017-), "
                            "page (1-10000), per_page (1-100)",
             "/api/documents/<id>": "q (optional: marks its matches)",
             "/api/stats": "what the index holds",

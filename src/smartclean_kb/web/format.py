@@ -56,6 +56,11 @@ def heading_path(heading: str, title: str) -> str:
     return " › ".join(parts)
 
 
+def years(value: str) -> str:
+    """A year filter as a reader writes it: ``2014–2016``, ``2017–``, ``–2016``."""
+    return value.replace("-", "–")
+
+
 def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
     """Page numbers to link, None where numbers are left out: [1, None, 4, 5, 6, None, 12]."""
     if pages <= 1:

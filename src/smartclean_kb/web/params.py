@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .. import config
+from ..errors import QueryError
+from ..search import year_span
 
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
-YEARS = (1900, 2100)
 TYPE_VALUES = config.DOC_TYPES
 
 
@@ -29,7 +30,8 @@ class SearchParams:
     q: str = ""
     lang: str | None = None
     type: str | None = None
-    year: int | None = None
+    #: A year or a span, as the library reads it: ``2015``, ``2014-2016``, ``2017-``.
+    year: str | None = None
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
 
@@ -87,14 +89,32 @@ def _language(args) -> str | None:
     return code
 
 
+def _years(args) -> str | None:
+    """``year`` as a year or a span, written one way (``2014-2016``); the year facet's
+    form sends its two ends as ``year_from`` and ``year_to``."""
+    raw = args.get("year", "")
+    if not raw.strip() and (args.get("year_from", "").strip() or args.get("year_to", "").strip()):
+        raw = f"{args.get('year_from', '').strip()}-{args.get('year_to', '').strip()}"
+    try:
+        span = year_span(raw.strip() or None)
+    except QueryError:
+        raise BadParam("year", raw, "year must be a year or a span of years such as 2015 or 2014-2016",
+                       ("must_be_years", {})) from None
+    if span is None:
+        return None
+    first, last = span
+    if first == last:
+        return first
+    return f"{first or ''}-{last or ''}"
+
+
 def parse(args) -> SearchParams:
     """Read q, lang, type, year, page and per_page from a request's query string."""
-    year = _int(args, "year", 0, *YEARS)
     return SearchParams(
         q=args.get("q", ""),
         lang=_language(args),
         type=_choice(args, "type", TYPE_VALUES),
-        year=year or None,
+        year=_years(args),
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
     )
