@@ -100,6 +100,25 @@ def test_type_a_finnish_query_see_marks_and_filter_by_language(page, server):
     assert page.locator("#q").input_value() == "kierrätys OR återvinning"
 
 
+def test_narrow_to_a_span_of_years_and_keep_typing(page, server):
+    """The year facet's from/to form narrows the results; typing a new query afterwards
+    (search as you type) keeps the span."""
+    page.goto(server + "/?q=kierrätys OR återvinning OR energy")
+    years = sorted(int(y) for y in page.locator(".facet a[href*='year='] .facet-label").all_inner_texts())
+    assert len(years) >= 2
+    page.fill("form.year-span input[name=year_from]", str(years[1]))
+    page.locator("form.year-span button").click()
+    page.wait_for_url("**year_from=**")
+    assert page.locator(".chip").first.inner_text().replace("\n", " ").strip().endswith(f"{years[1]}– ×")
+    shown = {int(y) for y in page.locator("li.hit time").evaluate_all("els => els.map(e => e.dateTime.slice(0, 4))")}
+    assert shown and min(shown) >= years[1]
+    page.fill("#q", "kierrätys")
+    wait_until(page, "location.search.includes('year=') && !location.search.includes('återvinning')")
+    assert "year=" + str(years[1]) in page.evaluate("decodeURIComponent(location.search)")
+    page.wait_for_selector(".chip")
+    assert page.locator(".chip").first.inner_text().replace("\n", " ").strip().endswith(f"{years[1]}– ×")
+
+
 def test_open_a_document_and_follow_its_translation(page, server):
     page.goto(server + "/?q=kierrätys&type=page")
     page.get_by_role("link", name="Jätteiden kierrätys pääkaupunkiseudulla").first.click()
