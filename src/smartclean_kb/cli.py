@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from . import config
+from . import cite, config
 from .errors import KBError, QueryError
 from .kb import KnowledgeBase
 from .language import detect_language
@@ -285,6 +285,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     """A document's metadata and all its passages, with a citation."""
     with KnowledgeBase(index) as kb:
         doc = kb.get(doc_id, query=query)
+        cited = kb.best_passage(doc_id, query) if query else None  # cite where the query points
     if as_json:
         _echo_json(doc.to_dict())
         return
@@ -292,8 +293,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     click.echo(" · ".join(x for x in (doc.doc_type, doc.author, doc.date, doc.lang, doc.url) if x))
     for t in doc.translations:
         click.echo(f"  in {t['lang']}: {_translation(t)}")
-    first = next((p for p in doc.passages if p["matched"]), None)  # with --query: cite where it matched
-    click.echo(f"Cite as: {doc.citation(first['page'] if first else None, heading=first['heading'] if first else '')}")
+    click.echo(f"Cite as: {doc.citation(at=cited)}")
     for p in doc.passages:
         where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")
@@ -303,6 +303,22 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
             click.echo(p["url"])
         for t in p["translations"]:
             click.echo(f"  in {t['lang']}: {t['heading'].split(' › ')[-1]} ({t['passage_id']})")
+
+
+@cli.command(name="cite")
+@click.argument("doc_id")
+@index_option
+@click.option("--format", "style", type=click.Choice(cite.FORMATS), default="text", show_default=True,
+              help="A line to paste, or a record for a reference manager (Zotero, EndNote; LaTeX).")
+@click.option("--passage", "passage_id", default=None, help="Cite the page or section of this passage.")
+@click.option("--query", "-q", default=None, help="Cite the page or section of the passage this finds first.")
+def cite_command(doc_id: str, index: str | None, style: str, passage_id: str | None, query: str | None) -> None:
+    """How to cite a document: text, RIS or BibTeX (with --passage or --query, its page or section)."""
+    with KnowledgeBase(index) as kb:
+        doc = kb.get(doc_id)
+        if passage_id is None and query:
+            passage_id = kb.best_passage(doc_id, query)
+    click.echo(doc.citation(style=style, at=passage_id), nl=style == "text")
 
 
 @cli.command(name="eval")

@@ -25,7 +25,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from . import analysis, config, extract, language
+from . import analysis, cite, config, extract, language
 from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
                      NotFoundError)
 from .extract import extract_bytes, extractor_for, suffix
@@ -120,49 +120,25 @@ class DocumentView:
         data["citation"] = self.citation()
         return data
 
-    def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "") -> str:
-        """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes.
-
-        A statute is cited by its title and number, which holds its year (``Jätelaki
-        (646/2011)``), as published in the statute book, and by the section of
-        ``heading`` when one is given (``Jätelaki (646/2011) 28 §``); a feed by its own
-        title and link.
-        """
-        year = self.date[:4] if self.date[:4].isdigit() else ""
-        title = (self.title or Path(self.source).name or self.doc_id).rstrip(".")
-        if year and title.endswith(f"/{year})"):
-            year = ""
-        if self.doc_type == "statute" and (section := section_label(heading)):
-            title = f"{title} {section}"
-        if self.author:
-            parts = [f"{self.author.rstrip('.')} ({year})." if year else f"{self.author.rstrip('.')}.",
-                     f"{title}."]
-        else:
-            parts = [f"{title} ({year})." if year else f"{title}."]
-        if publisher := self._publisher():
-            parts.append(f"{publisher}.")
-        where = self.url or Path(self.source).name
-        label = page_label.format(page=page) if page else ""
-        parts.append(", ".join(x for x in (where, label) if x) + ".")
-        return " ".join(parts)
-
-    def _publisher(self) -> str:
-        """Who published the document: the archive's pages, posts and reports are Smart &
-        Clean's, a statute the statute book's in its language; a feed names its own site."""
-        if self.doc_type == "statute":
-            return "Finlands författningssamling" if self.lang == "sv" else "Suomen säädöskokoelma"
-        return "" if self.doc_type == "feed" else "Smart & Clean"
-
-
-#: A section's number at the start of a heading: ``28 §``, ``28 a §``.
-_SECTION = re.compile(r"\d+(?:\s*[a-z])?\s*§")
-
-
-def section_label(heading: str) -> str:
-    """The section a statute passage's heading path names (``28 §`` of ``4 luku ... ›
-    28 § Jätehuollon järjestäminen``), as a citation gives it; "" if it names none."""
-    found = _SECTION.match(heading.rsplit(" › ", 1)[-1])
-    return " ".join(found.group().split()) if found else ""
+    def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
+                 style: str = "text", at: str | None = None) -> str:
+        """How to cite the document (at ``page``, or a statute at the section ``heading``
+        names; ``at`` a passage id gives both): ``text`` to paste (``Jätelaki (646/2011)
+        28 §. Suomen säädöskokoelma.``), ``ris`` or ``bibtex`` for a reference manager.
+        See :mod:`smartclean_kb.cite`."""
+        if at is not None:
+            passage = next((p for p in self.passages if p["passage_id"] == at), None)
+            if passage is None:
+                raise NotFoundError(f"document {self.doc_id} has no passage {at!r}")
+            page = passage["page"]
+            heading = passage["heading"]
+        if style not in cite.FORMATS:
+            raise ValueError(f"citation style must be one of {', '.join(cite.FORMATS)}")
+        if style == "ris":
+            return cite.ris(self, page, heading)
+        if style == "bibtex":
+            return cite.bibtex(self, page, heading)
+        return cite.text(self, page, page_label, heading)
 
 
 class KnowledgeBase:
@@ -239,16 +215,17 @@ class KnowledgeBase:
         self.close()
 
     def search(self, query: str, limit: int = 10, *, lang: str | None = None,
-               doc_type: str | None = None, year: int | str | None = None, page: int = 1,
-               facets: bool = False, explain: bool = False) -> SearchResults:
-        """Ranked passages for ``query``; filters narrow by language, type and year."""
+               doc_type: str | None = None, year: int | str | None = None, doc_id: str | None = None,
+               page: int = 1, facets: bool = False, explain: bool = False) -> SearchResults:
+        """Ranked passages for ``query``; filters narrow by language, type, year (or a span,
+        ``"2014-2016"``) and document."""
         searcher = self._open()
         if searcher.doc_count() == 0:
             raise IndexMissingError(f"the index at {self.path} holds no documents",
                                     f"add some: smartclean-kb ingest --index {self.path} corpus")
         with self._damage_is_an_index_error():
             return run_search(searcher, query, limit=limit, page=page, lang=lang,
-                              doc_type=doc_type, year=year, facets=facets, explain=explain)
+                              doc_type=doc_type, year=year, doc_id=doc_id, facets=facets, explain=explain)
 
     @contextmanager
     def _damage_is_an_index_error(self) -> Iterator[None]:
@@ -304,6 +281,12 @@ class KnowledgeBase:
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations,
         )
+
+    def best_passage(self, doc_id: str, query: str) -> str | None:
+        """The id of the passage of ``doc_id`` that ``query`` ranks first (None if none
+        matches): what a citation "for this query" should point at."""
+        found = self.search(query, doc_id=doc_id, limit=1)
+        return found[0].passage_id if len(found) else None
 
     def stats(self) -> dict[str, Any]:
         """What the index holds and which analyser built it."""

@@ -304,8 +304,9 @@ def _year_query(span: tuple[str | None, str | None]) -> wq.Query:
     return wq.Term("year", first) if first == last else wq.TermRange("year", first, last)
 
 
-def build_filter(lang: str | None, doc_type: str | None, year: int | str | None) -> wq.Query | None:
-    parts: list[wq.Query] = []
+def build_filter(lang: str | None, doc_type: str | None, year: int | str | None,
+                 doc_id: str | None = None) -> wq.Query | None:
+    parts: list[wq.Query] = [wq.Term("doc_id", doc_id)] if doc_id else []
     if lang:
         parts.append(wq.Term("lang", lang))
     if doc_type:
@@ -326,9 +327,9 @@ def run_search(
     lang: str | None = None,
     doc_type: str | None = None,
     year: int | str | None = None,
+    doc_id: str | None = None,
     facets: bool = False,
     explain: bool = False,
-
 ) -> SearchResults:
     """Search one index generation and build the hits with their highlights."""
     started = time.perf_counter()
@@ -348,7 +349,7 @@ def run_search(
         if explain:
             out.explain = explain_query(text, parsed, query_lang)
         return out
-    flt = build_filter(lang, doc_type, year)
+    flt = build_filter(lang, doc_type, year, doc_id)
     plain = _plain_words(parsed, text)
     near = _proximity(searcher.schema, text, query_lang) if PROXIMITY_BOOST and plain else []
     depth = max(page * limit, PROXIMITY_DEPTH) if near else page * limit
@@ -373,7 +374,7 @@ def run_search(
     for rank, ((score, _), fields, found) in enumerate(zip(shown, stored, links), start=(page - 1) * limit + 1):
         out.append(make_hit(rank, score, fields, highlighter, found))
     if facets:
-        out.facets = facet_counts(searcher, parsed, lang, doc_type, year, reads)
+        out.facets = facet_counts(searcher, parsed, lang, doc_type, year, reads, doc_id)
     if primary_total < SUGGEST_BELOW:
         out.suggestion = suggest(searcher, text)
     if explain:
@@ -689,9 +690,10 @@ def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, in
 
 
 def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year,
-                 reads: scoring.Reads | None = None) -> dict[str, dict[str, int]]:
+                 reads: scoring.Reads | None = None, doc_id: str | None = None) -> dict[str, dict[str, int]]:
     """Counts per language, type and year; each facet ignores its own filter (so it can widen).
-    ``reads`` are the postings the ranking read, which need not be read again."""
+    ``reads`` are the postings the ranking read, which need not be read again; ``doc_id``
+    counts within one document."""
     span = year_span(year)
     chosen: dict[str, Callable[[str], bool] | None] = {
         "lang": (lambda v: v == lang) if lang else None,
@@ -704,6 +706,8 @@ def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year,
     else:
         hits = searcher.search(_summed(parsed), limit=None, scored=False, sortedby=None)
         docnums = np.fromiter(hits.docs(), dtype=np.intp)
+    if doc_id:
+        docnums = docnums[np.isin(docnums, np.fromiter(searcher.document_numbers(doc_id=doc_id), dtype=np.intp))]
     columns = _facet_codes(searcher)
     codes = {name: column[docnums] for name, (column, _) in columns.items()}
     counts: dict[str, dict[str, int]] = {}

@@ -13,11 +13,11 @@ import threading
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, g, jsonify, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from .. import config
+from .. import cite, config
 from ..errors import KBError, NotFoundError, QueryError
 from ..kb import KnowledgeBase
 from . import format as fmt
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 FACETS = (("lang", "lang", "facet_lang"), ("doc_type", "type", "facet_doc_type"),
           ("year", "year", "facet_year"))
 UI_COOKIE = "ui"
+#: A citation's media type and, for a reference manager's file, its file name suffix.
+CITATION_TYPES = {"text": ("text/plain", ""), "ris": ("application/x-research-info-systems", ".ris"),
+                  "bibtex": ("application/x-bibtex", ".bib")}
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
@@ -54,6 +57,10 @@ class _LockedKB:
     def get(self, *args: Any, **kwargs: Any):
         with self.lock:
             return self.kb.get(*args, **kwargs)
+
+    def best_passage(self, doc_id: str, query: str) -> str | None:
+        with self.lock:
+            return self.kb.best_passage(doc_id, query)
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -267,15 +274,19 @@ def create_app(index_path=None) -> Flask:
             })
             previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
         matched = [p for p in passages if p["matched"]]
-        # Cited where the reader came to: the hit or section a link named (``at``), else the first match.
+        # Cited where the reader came to: the hit or section a link named (``at``), else
+        # the passage the query ranks first.
         at = request.args.get("at", "")
-        cited = next((p for p in passages if p["passage_id"] == at), matched[0] if matched else None)
+        if not any(p["passage_id"] == at for p in passages):
+            at = kb.best_passage(doc_id, q) if q and not query_problem else None
+        cited = next((p for p in passages if p["passage_id"] == at), None)
         cite_page = cited["page"] if cited and doc.pages else None
         cite_heading = cited["heading"] if cited else ""
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
             query_problem=query_problem,
             citation=fmt.citation(doc, cite_page, t("page_short", n=cite_page), cite_heading),
+            cited_id=cited["passage_id"] if cited else None,
             back_url=url_for("search_page", q=q) if q else url_for("search_page"),
         )
 
@@ -289,6 +300,8 @@ def create_app(index_path=None) -> Flask:
                            f"type ({'|'.join(config.DOC_TYPES)}), year (2015, or a span: 2014-2016, 2017-), "
                            "page (1-10000), per_page (1-100)",
             "/api/documents/<id>": "q (optional: marks its matches)",
+            "/api/documents/<id>/citation": "format (text|ris|bibtex), at (a passage id: its page "
+                                            "or section), q (else: the passage it ranks first)",
             "/api/stats": "what the index holds",
         })
 
@@ -311,6 +324,25 @@ def create_app(index_path=None) -> Flask:
         for passage in data["passages"]:
             passage["highlight"] = str(fmt.marks(passage["marked"]))
         return jsonify({"ok": True, **data})
+
+    @app.get("/api/documents/<doc_id>/citation")
+    def api_citation(doc_id: str):
+        """The document's citation as text, RIS or BibTeX, at a passage's page or section
+        (``at``, else the one ``q`` ranks first); RIS and BibTeX download as files."""
+        style = request.args.get("format", "text").strip() or "text"
+        if style not in cite.FORMATS:
+            raise BadParam("format", style, f"format must be one of {', '.join(cite.FORMATS)}",
+                           ("must_be_one_of", {"values": ", ".join(cite.FORMATS)}))
+        doc = kb.get(doc_id)
+        at = request.args.get("at") or None
+        if at is None and (q := request.args.get("q", "").strip()):
+            at = kb.best_passage(doc_id, q)
+        body = doc.citation(style=style, at=at)
+        kind, suffix = CITATION_TYPES[style]
+        response = Response(body, content_type=f"{kind}; charset=utf-8")
+        if suffix:
+            response.headers["Content-Disposition"] = f'attachment; filename="{doc_id}{suffix}"'
+        return response
 
     @app.get("/api/stats")
     def api_stats():

@@ -1,0 +1,92 @@
+"""Citations: the line a researcher pastes, and RIS and BibTeX records for reference managers."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from smartclean_kb import NotFoundError
+from smartclean_kb.cli import cli
+from smartclean_kb.web import create_app
+
+
+def ris_fields(record: str) -> list[tuple[str, str]]:
+    """A RIS record's tag/value pairs; every line must be ``TAG  - value`` ending in CRLF."""
+    assert record.endswith("ER  - \r\n")
+    lines = record.split("\r\n")[:-1]
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9]  - .*", line) for line in lines), lines
+    return [(line[:2], line[6:]) for line in lines]
+
+
+def balanced(text: str) -> bool:
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "{}" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1 if char == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def test_a_page_cited_three_ways(fixture_kb):
+    hit = fixture_kb.search("kierrätyskeskus", doc_type="page")[0]
+    doc = fixture_kb.get(hit.doc_id)
+    assert doc.citation() == ("Smart & Clean -säätiö (2017). Kierrätyskeskus Vantaalla. Smart & Clean. "
+                              "https://example.org/fi/hankkeet/kierratyskeskus/.")
+    assert ris_fields(doc.citation(style="ris")) == [
+        ("TY", "ELEC"), ("TI", "Kierrätyskeskus Vantaalla"), ("AU", "Smart & Clean -säätiö"),
+        ("PY", "2017"), ("DA", "2017/03/14/"), ("PB", "Smart & Clean"),
+        ("UR", "https://example.org/fi/hankkeet/kierratyskeskus/"), ("LA", "fi"), ("AN", doc.doc_id),
+        ("N1", "Smart & Clean archive: kierratys.fi.html"), ("ER", "")]
+    bib = doc.citation(style="bibtex")
+    assert bib.startswith(f"@online{{smart2017-{doc.doc_id[:8]},\n") and balanced(bib)
+    # An organisation is braced whole, so it is not read as surname "-säätiö", first names "Smart & Clean".
+    assert "  author = {{Smart \\& Clean -säätiö}},\n" in bib
+    assert "  title = {Kierrätyskeskus Vantaalla},\n" in bib and "  organization = {Smart \\& Clean},\n" in bib
+
+
+def test_a_report_is_cited_at_the_page_of_a_passage(fixture_kb):
+    hit = fixture_kb.search("päästöt", doc_type="report")[0]
+    doc = fixture_kb.get(hit.doc_id)
+    assert doc.citation(at=hit.passage_id).endswith(f"report.pdf, p. {hit.page}.")
+    assert ("SP", str(hit.page)) in ris_fields(doc.citation(style="ris", at=hit.passage_id))
+    bib = doc.citation(style="bibtex", at=hit.passage_id)
+    assert bib.startswith("@techreport{liikenne2018-") and "  author = {Liisa Liikenne},\n" in bib
+    assert f"  pages = {{{hit.page}}},\n" in bib and "  institution = {Smart \\& Clean},\n" in bib
+    with pytest.raises(NotFoundError, match="no passage"):
+        doc.citation(at="not-a-passage")
+
+
+def test_cite_from_the_command_line(fixture_kb):
+    index = str(fixture_kb.path)
+    hit = fixture_kb.search("päästöt", doc_type="report")[0]
+    runner = CliRunner()
+    ris = runner.invoke(cli, ["cite", hit.doc_id, "--index", index, "--format", "ris", "-q", "päästöt"])
+    assert ris.exit_code == 0, ris.output
+    # (click's test runner reads CRLF as a line end, as a terminal does)
+    assert ("SP", str(hit.page)) in ris_fields(ris.stdout.replace("\n", "\r\n"))
+    text = runner.invoke(cli, ["cite", hit.doc_id, "--index", index, "--passage", hit.passage_id])
+    assert text.stdout.strip().startswith("Liisa Liikenne (2018). Liikenteen päästöt pääkaupunkiseudulla.")
+    missing = runner.invoke(cli, ["cite", "0000000000000000", "--index", index])
+    assert missing.exit_code == 1 and "no document with id" in missing.output
+    bad = runner.invoke(cli, ["cite", hit.doc_id, "--index", index, "--format", "mla"])
+    assert bad.exit_code == 2
+
+
+def test_citation_files_from_the_web_page(fixture_kb):
+    client = create_app(fixture_kb.path).test_client()
+    hit = fixture_kb.search("päästöt", doc_type="report")[0]
+    page = client.get(f"/doc/{hit.doc_id}?q=päästöt&at={hit.passage_id}").get_data(as_text=True)
+    links = re.findall(r'href="(/api/documents/[^"]+/citation[^"]*)"', page)
+    assert len(links) == 2 and all(f"at={hit.passage_id}" in link for link in links)
+    ris = client.get(links[0].replace("&amp;", "&"))
+    assert ris.status_code == 200 and ris.mimetype == "application/x-research-info-systems"
+    assert ris.headers["Content-Disposition"] == f'attachment; filename="{hit.doc_id}.ris"'
+    assert ris.mimetype_params.get("charset") == "utf-8" and ("SP", str(hit.page)) in ris_fields(ris.get_data(as_text=True))
+    bib = client.get(links[1].replace("&amp;", "&"))
+    assert bib.mimetype == "application/x-bibtex" and balanced(bib.get_data(as_text=True))
+    bad = client.get(f"/api/documents/{hit.doc_id}/citation?format=mla")
+    assert bad.status_code == 400 and json.loads(bad.get_data())["error"].startswith("format must be one of")
