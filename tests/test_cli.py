@@ -73,6 +73,15 @@ def test_search_filters_and_explain(runner, index):
     assert "text_fi" in explained.output and "jätehuolto" in explained.output
 
 
+def test_search_sorted_by_date(runner, index):
+    result = runner.invoke(cli, ["search", "Vantaa OR kierrätys OR koulun", "--index", index, "--limit", "100",
+                                 "--sort", "oldest", "--json"])
+    assert result.exit_code == 0, result.output
+    dates = [h["date"] for h in json.loads(result.stdout)["hits"] if h["date"]]
+    assert len(set(dates)) >= 2 and dates == sorted(dates)
+    assert runner.invoke(cli, ["search", "Vantaa", "--index", index, "--sort", "date"]).exit_code == 2
+
+
 def test_search_by_a_span_of_years(runner, index):
     every = json.loads(runner.invoke(cli, ["search", "Vantaa OR kierrätys OR koulun", "--index", index,
                                            "--limit", "100", "--json"]).stdout)["hits"]

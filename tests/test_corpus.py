@@ -236,3 +236,26 @@ def test_a_span_of_years_filters_as_its_years_together(corpus):
         h.passage_id for h in every if h.year and h.year <= first}
     with pytest.raises(QueryError, match="span of years"):
         kb.search(query, year="2014-16")
+
+
+def test_hits_sorted_by_date(corpus):
+    """Newest or oldest first by the document's date: the same hits as by relevance, in
+    date order, equal dates best first, passages of undated documents last."""
+    kb = corpus[0]
+    query = "jätehuolto OR kierrätys OR energia OR återvinning OR energy OR Vantaa"
+    every = kb.search(query, limit=1000)
+    for sort, newest in (("newest", True), ("oldest", False)):
+        hits = list(kb.search(query, limit=1000, sort=sort))
+        assert {h.passage_id for h in hits} == {h.passage_id for h in every}
+        dated = [h for h in hits if h.date]
+        assert hits[:len(dated)] == dated  # undated last
+        keys = [h.date.ljust(10, "0") for h in dated]
+        assert keys == sorted(keys, reverse=newest)
+        for a, b in zip(dated, dated[1:]):
+            if a.date == b.date:
+                assert a.score >= b.score
+        paged = kb.search(query, limit=5, page=2, sort=sort)
+        assert [h.passage_id for h in paged] == [h.passage_id for h in hits[5:10]]
+    assert kb.search(query, limit=1, sort="newest")[0].date == max(h.date for h in every)
+    with pytest.raises(QueryError, match="sort must be one of"):
+        kb.search(query, sort="date")

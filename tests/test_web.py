@@ -151,6 +151,25 @@ def test_filters_narrow_results_by_type_and_year(client):
     assert chosen and "1999" in chosen.get_text()
 
 
+def test_results_sorted_by_date_from_the_page_and_the_api(client):
+    query = "kierrätys OR återvinning OR energy"
+    _, soup = page(client, "/", query_string={"q": query})
+    assert soup.select_one(".sort-links [aria-current]").get_text() == "relevance"
+    newest = next(a for a in soup.select(".sort-links a") if a.get_text() == "newest first")
+    assert args_of(newest["href"]) == {"q": query, "sort": "newest"}
+    _, soup = page(client, newest["href"])
+    assert soup.select_one(".sort-links [aria-current]").get_text() == "newest first"
+    shown = [t["datetime"] for t in soup.select("li.hit .hit-meta time")]
+    assert len(set(shown)) >= 2 and shown == sorted(shown, reverse=True)
+    # the search box and the facets keep the order
+    assert soup.select_one("#q").find_parent("form").select_one("input[name=sort]")["value"] == "newest"
+    assert all(args_of(a["href"]).get("sort") == "newest" for a in soup.select(".facet a"))
+    api = client.get("/api/search", query_string={"q": query, "sort": "oldest", "per_page": 100}).get_json()
+    dates = [h["date"] for h in api["hits"] if h["date"]]
+    assert dates == sorted(dates)
+    assert_error_shape(client.get("/api/search", query_string={"q": query, "sort": "date"}), 400)
+
+
 def test_the_year_facet_takes_a_span(client):
     """The year facet's form sends its two ends; the results, the chip and the search box
     then carry the span as one year parameter, and the form shows it for changing."""

@@ -21,7 +21,7 @@ from .errors import KBError, QueryError
 from .kb import KnowledgeBase
 from .language import detect_language
 from .models import with_marks
-from .search import year_span
+from .search import SORTS, year_span
 
 EXIT_PARTIAL = 1
 EXIT_INTERNAL = 70
@@ -188,14 +188,16 @@ def _years(ctx: click.Context, param: click.Parameter, value: str | None) -> str
               help="Only documents from this year or span of years (2015, 2014-2016, 2017-, -2016).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
 @click.option("--page", type=click.IntRange(1, 10000), default=1, show_default=True, help="Page of hits.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Best match first, or by the document's date.")
 @click.option("--explain", is_flag=True, help="Show the analysed query per field.")
 @json_option
 def search(query: str, index: str | None, lang: str | None, doc_type: str | None, year: str | None,
-           limit: int, page: int, explain: bool, as_json: bool) -> None:
+           limit: int, page: int, sort: str, explain: bool, as_json: bool) -> None:
     """Ranked passages for QUERY: words, "phrases", AND/OR/NOT, prefix*."""
     with KnowledgeBase(index) as kb:
         results = kb.search(query, limit=limit, lang=lang, doc_type=doc_type, year=year,
-                            page=page, explain=explain)
+                            page=page, sort=sort, explain=explain)
     if as_json:
         _echo_json(results.to_dict())
         return

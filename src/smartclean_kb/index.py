@@ -40,8 +40,8 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader,
                                   W3PerDocWriter, W3PostingsWriter, W3TermInfo, W3TermsReader)
-from whoosh.columns import Column, ColumnReader, ColumnWriter, PickleColumn
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import Column, ColumnReader, ColumnWriter, NumericColumn, PickleColumn
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.matching import ListMatcher
@@ -1248,6 +1248,8 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         doc_type=ID(stored=True, sortable=True),
         date=STORED(),
+        # The date as YYYYMMDD (0: none; a missing month or day 00), for sorting by date.
+        date_key=COLUMN(NumericColumn("I", default=0)),
         year=ID(stored=True, sortable=True),
         author=STORED(),
         lang=ID(stored=True, sortable=True),

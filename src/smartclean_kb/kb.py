@@ -29,7 +29,7 @@ from . import analysis, cite, config, extract, language
 from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
                      NotFoundError)
 from .extract import extract_bytes, extractor_for, suffix
-from .extract.dates import year_of
+from .extract.dates import date_key, year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
                     finish_segment, index_writer, open_for_writing)
 from .language import detect_passages, document_languages
@@ -216,16 +216,18 @@ class KnowledgeBase:
 
     def search(self, query: str, limit: int = 10, *, lang: str | None = None,
                doc_type: str | None = None, year: int | str | None = None, doc_id: str | None = None,
-               page: int = 1, facets: bool = False, explain: bool = False) -> SearchResults:
+               page: int = 1, sort: str = "relevance", facets: bool = False,
+               explain: bool = False) -> SearchResults:
         """Ranked passages for ``query``; filters narrow by language, type, year (or a span,
-        ``"2014-2016"``) and document."""
+        ``"2014-2016"``) and document; ``sort`` ``newest`` or ``oldest`` orders them by date."""
         searcher = self._open()
         if searcher.doc_count() == 0:
             raise IndexMissingError(f"the index at {self.path} holds no documents",
                                     f"add some: smartclean-kb ingest --index {self.path} corpus")
         with self._damage_is_an_index_error():
             return run_search(searcher, query, limit=limit, page=page, lang=lang,
-                              doc_type=doc_type, year=year, doc_id=doc_id, facets=facets, explain=explain)
+                              doc_type=doc_type, year=year, doc_id=doc_id, sort=sort, facets=facets,
+                              explain=explain)
 
     @contextmanager
     def _damage_is_an_index_error(self) -> Iterator[None]:
@@ -850,6 +852,7 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
     assert doc is not None
     doc_id = item.passages[0].doc_id
     translations = [list(t) for t in doc.translations]
+    dated = date_key(doc.date)
     langs = Counter(p.lang for p in item.passages)
     key = family(item.file.key, max(langs, key=langs.__getitem__, default="")) or None
     for p, fields in zip(item.passages, item.fields, strict=True):
@@ -857,7 +860,7 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
             passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
             source=item.file.source, relpath=item.file.relpath, title=doc.title,
             url=doc.url or None, doc_type=doc.doc_type, date=doc.date,
-            year=str(year_of(doc.date) or "") or None, author=doc.author,
+            year=str(year_of(doc.date) or "") or None, date_key=dated, author=doc.author,
             lang=p.lang, lang_prob=round(p.lang_probability, 4),
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",
             doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,

@@ -59,6 +59,8 @@ SUGGEST_BELOW = 3
 #: from 8 letters) of the indexed word forms: a misspelling or a name no dictionary knows.
 FUZZY_MIN_LENGTH = 4
 FACETS = ("lang", "doc_type", "year")
+#: Orders a search can give its hits in.
+SORTS = ("relevance", "newest", "oldest")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -328,14 +330,20 @@ def run_search(
     doc_type: str | None = None,
     year: int | str | None = None,
     doc_id: str | None = None,
+    sort: str = "relevance",
     facets: bool = False,
     explain: bool = False,
 ) -> SearchResults:
-    """Search one index generation and build the hits with their highlights."""
+    """Search one index generation and build the hits with their highlights.
+
+    ``sort`` is ``relevance`` (BM25F, then the proximity re-ranking), or ``newest`` /
+    ``oldest`` first by the document's date (equal dates by relevance, undated last)."""
     started = time.perf_counter()
     text = clean_query(text)
     if limit < 1 or page < 1:
         raise QueryError("limit and page must be positive numbers")
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:40]!r}")
     if lang is not None and not config.is_language_code(lang):
         raise QueryError(f"{lang!r} is not a language code", "use fi, sv, en, und or another two-letter code")
     query_lang = detect_query(text) if text else Detection("und", 0.0)
@@ -352,7 +360,10 @@ def run_search(
     flt = build_filter(lang, doc_type, year, doc_id)
     plain = _plain_words(parsed, text)
     near = _proximity(searcher.schema, text, query_lang) if PROXIMITY_BOOST and plain else []
-    depth = max(page * limit, PROXIMITY_DEPTH) if near else page * limit
+    by_date = sort != "relevance"
+    # Sorted by date, every match is ranked: the newest may be the least relevant.
+    depth = max(searcher.doc_count_all(), 1) if by_date else (
+        max(page * limit, PROXIMITY_DEPTH) if near else page * limit)
     reads: scoring.Reads = {}
     total, ranked = _search_top(searcher, parsed, depth, flt, reads)
     primary_total = total
@@ -360,9 +371,11 @@ def run_search(
         fuzzy = fuzzy_query(text, searcher.reader())
         if fuzzy is not None:
             parsed = fuzzy
-            total, ranked = _search_top(searcher, parsed, page * limit, flt)
-    elif near:
+            total, ranked = _search_top(searcher, parsed, depth if by_date else page * limit, flt)
+    elif near and not by_date:
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
+    if by_date:
+        ranked = _by_date(searcher, ranked, newest=sort == "newest")
     out.total = total
     highlighter = Highlighter(query_terms(parsed, searcher), searcher.schema)
     # Equal scores keep the order the ranking gave them (the lower document number
@@ -381,6 +394,29 @@ def run_search(
         out.explain = explain_query(text, parsed, query_lang)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _by_date(searcher: Searcher, ranked: list[tuple[float, int]], *, newest: bool) -> list[tuple[float, int]]:
+    """``ranked`` in date order (newest or oldest first), equal dates by score, undated last."""
+    if not ranked:
+        return ranked
+    scores = np.fromiter((score for score, _ in ranked), dtype=float, count=len(ranked))
+    docnums = np.fromiter((docnum for _, docnum in ranked), dtype=np.intp, count=len(ranked))
+    dates = _date_keys(searcher)[docnums]
+    order = np.lexsort((np.arange(len(ranked)), -scores, -dates if newest else dates, dates == 0))
+    return [ranked[i] for i in order]
+
+
+#: Per index reader: each passage's date as YYYYMMDD by document number, read once per generation.
+_DATE_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _date_keys(searcher: Searcher) -> np.ndarray:
+    reader = searcher.reader()
+    if reader not in _DATE_KEYS:
+        _DATE_KEYS[reader] = np.fromiter((int(v or 0) for v in _column(searcher, "date_key")), dtype=np.int64,
+                                         count=searcher.doc_count_all())
+    return _DATE_KEYS[reader]
 
 
 def _search_top(searcher: Searcher, q: wq.Query, depth: int, flt: wq.Query | None,

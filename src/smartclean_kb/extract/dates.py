@@ -56,3 +56,13 @@ def find_date(text: str) -> str:
 
 def year_of(date: str) -> int | None:
     return int(date[:4]) if len(date) >= 4 and date[:4].isdigit() else None
+
+
+def date_key(date: str) -> int:
+    """``2011-06-17`` as 20110617, a year alone as 20180000, no date as 0: dates that
+    sort as numbers, a bare year before the dated days of that year."""
+    parts = (date or "").split("-")
+    if not parts[0][:4].isdigit() or len(parts[0]) != 4:
+        return 0
+    month, day = (parts + ["0", "0"])[1:3]
+    return int(parts[0]) * 10000 + (int(month) if month.isdigit() else 0) * 100 + (int(day) if day.isdigit() else 0)

@@ -232,7 +232,7 @@ def create_app(index_path=None) -> Flask:
             return render_search(params, stats=kb.stats(), examples=i18n.EXAMPLES)
         try:
             results = kb.search(params.q, limit=params.per_page, lang=params.lang,
-                                doc_type=params.type, year=params.year, page=params.page,
+                                doc_type=params.type, year=params.year, page=params.page, sort=params.sort,
                                 facets=True)
         except QueryError as exc:
             return render_search(params, 400, problem=exc.message, problem_hint=exc.hint)
@@ -298,7 +298,7 @@ def create_app(index_path=None) -> Flask:
         return jsonify(ok=True, endpoints={
             "/api/search": "q, lang (fi|sv|en|und, or another language code the index holds), "
                            f"type ({'|'.join(config.DOC_TYPES)}), year (2015, or a span: 2014-2016, 2017-), "
-                           "page (1-10000), per_page (1-100)",
+                           "page (1-10000), per_page (1-100), sort (relevance|newest|oldest)",
             "/api/documents/<id>": "q (optional: marks its matches)",
             "/api/documents/<id>/citation": "format (text|ris|bibtex), at (a passage id: its page "
                                             "or section), q (else: the passage it ranks first)",
@@ -309,7 +309,7 @@ def create_app(index_path=None) -> Flask:
     def api_search():
         params = parse(request.args)
         results = kb.search(params.q, limit=params.per_page, lang=params.lang,
-                            doc_type=params.type, year=params.year, page=params.page,
+                            doc_type=params.type, year=params.year, page=params.page, sort=params.sort,
                             facets=True)
         data = results.to_dict()
         pages = fmt.page_count(results.total, params.per_page)

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from .. import config
 from ..errors import QueryError
-from ..search import year_span
+from ..search import SORTS, year_span
 
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
@@ -34,12 +34,15 @@ class SearchParams:
     year: str | None = None
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    sort: str = "relevance"
 
     def url_args(self, **changes) -> dict[str, object]:
         """Query-string arguments for a link to this search with ``changes`` (None drops one)."""
         args = {**asdict(self), **changes}
         if args.get("page") == 1:
             args["page"] = None
+        if args.get("sort") == "relevance":
+            args["sort"] = None
         if args.get("per_page") == DEFAULT_PER_PAGE:
             args["per_page"] = None
         if not args.get("q"):
@@ -117,4 +120,5 @@ def parse(args) -> SearchParams:
         year=_years(args),
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
+        sort=_choice(args, "sort", SORTS) or "relevance",
     )
