@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
 import subprocess
@@ -245,6 +246,21 @@ def test_files_in_folders_named_for_their_language_are_each_others_translations(
         ("en", ids["en"]), ("sv", ids["sv"])]
     assert [t["lang"] for t in kb.get(ids["sv"]).translations] == ["en", "fi"]
     assert kb.get(ids["de"]).translations == []
+
+
+def test_language_folders_given_as_the_ingest_roots_are_still_translations(tmp_path, monkeypatch):
+    """``cd finlex && smartclean-kb ingest fi sv``: the paths as given hide nothing of the
+    folders' languages from the links."""
+    for lang, text in (("fi", "Vantaan kierrätyskeskus avaa uuden myymälän korjatuille huonekaluille."),
+                       ("sv", "Vanda återvinningscentral öppnar en ny butik för reparerade möbler.")):
+        (tmp_path / "docs" / lang).mkdir(parents=True)
+        (tmp_path / "docs" / lang / "kierratys.txt").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "docs")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest(["fi", "sv"])
+    hit = kb.search("kierrätyskeskus")[0]
+    assert hit.source == os.path.join("fi", "kierratys.txt")
+    assert [(t["lang"], t["doc_id"]) for t in hit.translations] == [("sv", kb.search("återvinningscentral")[0].doc_id)]
 
 
 def test_a_translation_ingested_later_is_linked_and_a_removed_one_unlinked(tmp_path):

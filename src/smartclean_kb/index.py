@@ -1264,6 +1264,7 @@ def build_schema() -> Schema:
         link=STORED(),
         text=STORED(),
         translations=STORED(),
+        # [family key, language]: the versions of one file in other languages (translations.py).
         family=STORED(),
         # The family key on a document's first passage only: its members, one each.
         family_first=ID(),

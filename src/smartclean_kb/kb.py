@@ -854,7 +854,8 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
     translations = [list(t) for t in doc.translations]
     dated = date_key(doc.date)
     langs = Counter(p.lang for p in item.passages)
-    key = family(item.file.key, max(langs, key=langs.__getitem__, default="")) or None
+    main = max(langs, key=langs.__getitem__, default="")
+    key = family(item.file.key, main) or None
     for p, fields in zip(item.passages, item.fields, strict=True):
         writer.add_document(
             passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
@@ -865,7 +866,8 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",
             doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,
             anchor=p.anchor or None, section=f"{doc_id}#{p.anchor}" if p.anchor else None,
-            link=p.link or None, family=key, family_first=key if p.ordinal == 0 else None,
+            link=p.link or None, family=[key, main] if key else None,
+            family_first=key if p.ordinal == 0 else None,
             translations=translations, description=doc.description, pages=doc.pages,
             **fields,
         )

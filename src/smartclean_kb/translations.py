@@ -30,7 +30,8 @@ def family(path: str, main_lang: str) -> str:
 
     A name's or folder's language code counts only when it is the language most of the
     file's passages were detected in, so ``raportti.de.pdf`` in Finnish or
-    ``kartta.js.html`` links nothing."""
+    ``kartta.js.html`` links nothing. ``path`` is the file's absolute path: the path as
+    given to the ingest (``fi/laki.xml`` from inside ``finlex``) may not show the folder."""
     for kind, pattern in _PATTERNS:
         named = pattern.fullmatch(path)
         if named and named["lang"] == main_lang:
@@ -38,11 +39,9 @@ def family(path: str, main_lang: str) -> str:
     return ""
 
 
-def _family_lang(path: str, key: str) -> str:
-    """The language a family member's path names (its family key says which pattern)."""
-    pattern = _LANGUAGE_NAMED if key.startswith("name:") else _LANGUAGE_FOLDER
-    named = pattern.fullmatch(path)
-    return named["lang"] if named else ""
+def _key(stored: dict[str, Any]) -> str:
+    """A passage's family key (stored as ``[key, language]``), or ""."""
+    return stored["family"][0] if stored.get("family") else ""
 
 
 def linked(searcher: Searcher, stored: dict[str, Any]) -> list[dict[str, Any]]:
@@ -60,12 +59,11 @@ def linked_all(searcher: Searcher, passages: list[dict[str, Any]]) -> list[list[
     matches. Looked up by short posting lists (``family_first``, ``section``), not
     scored searches: a page of statute hits took 4 ms more through Whoosh's matchers."""
     families: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-    for key in sorted({p["family"] for p in passages if p.get("family")}):
+    for key in sorted({_key(p) for p in passages} - {""}):
         for docnum in searcher.document_numbers(family_first=key):
             member = searcher.stored_fields(docnum)
-            families.setdefault(key, []).append(
-                (_family_lang(member.get("source", ""), key), member["doc_id"], member))
-    out = [_documents(searcher, p, sorted(families.get(p.get("family") or "", ()))) for p in passages]
+            families.setdefault(key, []).append((member["family"][1], member["doc_id"], member))
+    out = [_documents(searcher, p, sorted(families.get(_key(p), ()))) for p in passages]
     first = _Sections(searcher)
     for p, links in zip(passages, out):
         for link in links:
