@@ -113,7 +113,7 @@ class _Progress:
 @json_option
 def ingest(paths: tuple[str, ...], index: str | None, rebuild: bool, no_delete: bool,
            lock_timeout: float | None, jobs: int | None, quiet: bool, as_json: bool) -> None:
-    """Add HTML, PDF, text and Markdown files (and folders) to the index.
+    """Add HTML, PDF, text, Markdown, Finlex statute and RSS/Atom files (and folders) to the index.
 
     Files whose content did not change are skipped; files gone from a folder are removed.
     """
