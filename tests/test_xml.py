@@ -316,6 +316,25 @@ def test_a_billion_laughs_file_expands_nothing(tmp_path):
         extract(law)
 
 
+def test_a_feed_entity_referenced_thousands_of_times_expands_nothing(tmp_path):
+    """One plain-text entity of 50,000 letters used 8,000 times would be 400 MB of text
+    (feedparser's loose parser expands such entities without limit)."""
+    entity = '<!ENTITY a "' + "A" * 50_000 + '">'
+    feed = write(tmp_path / "iso.xml", f'<?xml version="1.0"?>\n<!DOCTYPE rss [{entity}]>\n<rss version="2.0">'
+                 "<channel><title>t</title><item><title>Otsikko</title><description>Alku "
+                 + "&a;" * 8_000 + "</description></item></channel></rss>")
+    [block] = extract(feed).blocks
+    assert block.text.startswith("Alku &a") and len(block.text) < 100_000
+    # A declaration outside the prolog, or in UTF-16, is refused rather than read.
+    inside = write(tmp_path / "sisalla.rss", '<rss version="2.0"><channel><!DOCTYPE x [' + entity + "]>"
+                   "<title>t</title><item><title>x</title><description>&a;</description></item></channel></rss>")
+    wide = tmp_path / "utf16.rss"
+    wide.write_bytes(feed.read_text(encoding="utf-8").replace('<?xml version="1.0"?>\n', "").encode("utf-16"))
+    for path in (inside, wide):
+        with pytest.raises(ExtractError, match="declares entities of its own"):
+            extract(path)
+
+
 def test_a_sloppy_feed_is_read_as_feed_readers_read_it(tmp_path):
     """Real feeds use HTML entities XML does not define and bare ampersands; a strict
     XML parser rejects them, feed readers (and this tool) do not."""

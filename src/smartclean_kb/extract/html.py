@@ -150,7 +150,7 @@ def _ld_name(value: Any) -> str:
     if isinstance(value, dict):
         return _ld_name(value.get("name", ""))
     if isinstance(value, list):
-        return ", ".join(n for n in (_ld_name(v) for v in value) if n)
+        return "; ".join(n for n in (_ld_name(v) for v in value) if n)  # as pdf.py joins authors
     return ""
 
 

@@ -4,9 +4,9 @@ A Finlex statute (``saa:Saados``) is read by ``statute``, an RSS or Atom feed by
 ``feed``; other XML (configuration, SVG, data dumps) is no document a person reads and
 is skipped with its root element named, rather than indexed as a soup of values.
 The root is read first, without parsing the rest: a feed goes straight to feedparser,
-which reads the sloppy XML real feeds hold (`&nbsp;`, a bare `&`) and keeps only
-entities a file declares as plain text; anything else is parsed strictly, with no
-entities resolved. Neither loads from the network or a local file, so a hostile file
+which reads the sloppy XML real feeds hold (`&nbsp;`, a bare `&`), with none of the
+feed's own entities expanded (``feed.extract``); anything else is parsed strictly, with
+no entities resolved. Neither loads from the network or a local file, so a hostile file
 can neither read local files nor blow up in memory.
 """
 
