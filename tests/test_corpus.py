@@ -234,8 +234,9 @@ def test_a_span_of_years_filters_as_its_years_together(corpus):
         h.passage_id for h in every if h.year and h.year >= last}
     assert {h.passage_id for h in kb.search(query, year=f"–{first}", limit=1000)} == {
         h.passage_id for h in every if h.year and h.year <= first}
-    with pytest.raises(QueryError, match="span of years"):
-        kb.search(query, year="2014-16")
+    for bad in ("2014-16", "20142016", "٢٠١٨", "2014" + " " * 5000 + "x"):
+        with pytest.raises(QueryError, match="span of years"):
+            kb.search(query, year=bad)
 
 
 def test_hits_sorted_by_date(corpus):

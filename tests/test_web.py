@@ -191,6 +191,14 @@ def test_the_year_facet_takes_a_span(client):
     assert soup.select_one("form.year-span input[name=year_from]")["value"] == str(years[1])
     span = client.get("/api/search", query_string={"q": query, "year": f"{years[1]}-", "per_page": 100}).get_json()
     assert {h["passage_id"] for h in span["hits"]} == {h["passage_id"] for h in want}
+    # One year chosen from the list shows as the span from it to itself.
+    _, soup = page(client, "/", query_string={"q": query, "year": str(years[0])})
+    assert [i.get("value") for i in soup.select("form.year-span input[name^=year_]")] == [str(years[0])] * 2
+    # A span the reader mistyped: one line saying so, and a way back that works.
+    response, soup = page(client, "/", query_string={"q": query, "year_from": "20x4", "year_to": "2018"})
+    assert response.status_code == 400 and "2014–2016" in soup.select_one(".notice").get_text()
+    back, _ = page(client, soup.select_one(".notice a")["href"])
+    assert back.status_code == 200
 
 
 def test_pagination_links_and_result_numbers(client):

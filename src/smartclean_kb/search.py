@@ -282,7 +282,7 @@ def _exact_field() -> str | None:
 
 #: A year or a span of years: ``2015``, ``2014-2016`` (or ``2014–2016``, ``2014..2016``),
 #: and open at one end, ``2017-`` or ``-2016``.
-_YEARS = re.compile(r"(?P<first>\d{4})?\s*(?P<dash>-|–|\.\.)?\s*(?P<last>\d{4})?")
+_YEARS = re.compile(r"(?P<first>[0-9]{4})?\s*(?:(?P<dash>-|–|\.\.)\s*(?P<last>[0-9]{4})?)?")
 
 
 def year_span(year: int | str | None) -> tuple[str | None, str | None] | None:
@@ -291,14 +291,20 @@ def year_span(year: int | str | None) -> tuple[str | None, str | None] | None:
     if year is None or year == "":
         return None
     text = str(year).strip()
-    found = _YEARS.fullmatch(text)
-    if not found or not (found["first"] or found["last"]) or (found["last"] and not found["dash"]):
+    found = _YEARS.fullmatch(text) if len(text) <= 24 else None
+    if not found or not (found["first"] or found["last"]):
         raise QueryError(f"year must be a year or a span of years, not {text[:40]!r}",
                          "for example 2015, 2014-2016, 2017- or -2016")
     first, last = found["first"], found["last"] if found["dash"] else found["first"]
     if first and last and first > last:
         first, last = last, first
     return first, last
+
+
+def span_text(span: tuple[str | None, str | None]) -> str:
+    """A span written one way, as ``year_span`` reads it back: ``2015``, ``2014-2016``, ``2017-``."""
+    first, last = span
+    return first or "" if first == last else f"{first or ''}-{last or ''}"
 
 
 def _year_query(span: tuple[str | None, str | None]) -> wq.Query:

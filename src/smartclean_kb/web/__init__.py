@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from .. import cite, config
 from ..errors import KBError, NotFoundError, QueryError
 from ..kb import KnowledgeBase
+from ..search import year_span
 from . import format as fmt
 from . import i18n
 from .params import BadParam, SearchParams, parse
@@ -184,8 +185,8 @@ def create_app(index_path=None) -> Flask:
             counts = dict((results.facets or {}).get(key, {}))
             current = getattr(params, param)
             chosen = str(current) if current else None
-            if chosen and "-" in chosen:  # a span of years: its chip and form show it, no entry
-                chosen = None
+            if key == "year" and chosen and len(set(year_span(chosen))) > 1:
+                chosen = None  # a span of years: its chip and the facet's form show it
             if chosen and chosen not in counts:
                 counts[chosen] = 0
             if key == "year":
@@ -221,7 +222,8 @@ def create_app(index_path=None) -> Flask:
         try:
             params = parse(request.args)
         except BadParam as exc:
-            args = {k: v for k, v in request.args.items() if k not in (exc.name, "ui")}
+            dropped = {exc.name, "ui"} | ({"year_from", "year_to"} if exc.name == "year" else set())
+            args = {k: v for k, v in request.args.items() if k not in dropped}
             key, values = exc.problem
             return render_search(
                 SearchParams(q=request.args.get("q", "")), 400,

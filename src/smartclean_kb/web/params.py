@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from .. import config
 from ..errors import QueryError
-from ..search import SORTS, year_span
+from ..search import SORTS, span_text, year_span
 
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
@@ -103,12 +103,7 @@ def _years(args) -> str | None:
     except QueryError:
         raise BadParam("year", raw, "year must be a year or a span of years such as 2015 or 2014-2016",
                        ("must_be_years", {})) from None
-    if span is None:
-        return None
-    first, last = span
-    if first == last:
-        return first
-    return f"{first or ''}-{last or ''}"
+    return span_text(span) if span else None
 
 
 def parse(args) -> SearchParams:
