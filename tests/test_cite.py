@@ -22,9 +22,10 @@ def ris_fields(record: str) -> list[tuple[str, str]]:
 
 
 def balanced(text: str) -> bool:
+    """Braces as BibTeX counts them: every one, escaped or not."""
     depth = 0
-    for i, char in enumerate(text):
-        if char in "{}" and (i == 0 or text[i - 1] != "\\"):
+    for char in text:
+        if char in "{}":
             depth += 1 if char == "{" else -1
             if depth < 0:
                 return False
@@ -37,7 +38,7 @@ def test_a_page_cited_three_ways(fixture_kb):
     assert doc.citation() == ("Smart & Clean -säätiö (2017). Kierrätyskeskus Vantaalla. Smart & Clean. "
                               "https://example.org/fi/hankkeet/kierratyskeskus/.")
     assert ris_fields(doc.citation(style="ris")) == [
-        ("TY", "ELEC"), ("TI", "Kierrätyskeskus Vantaalla"), ("AU", "Smart & Clean -säätiö"),
+        ("TY", "ELEC"), ("TI", "Kierrätyskeskus Vantaalla"), ("AU", "Smart & Clean -säätiö,"),
         ("PY", "2017"), ("DA", "2017/03/14/"), ("PB", "Smart & Clean"),
         ("UR", "https://example.org/fi/hankkeet/kierratyskeskus/"), ("LA", "fi"), ("AN", doc.doc_id),
         ("N1", "Smart & Clean archive: kierratys.fi.html"), ("ER", "")]
@@ -52,7 +53,8 @@ def test_a_report_is_cited_at_the_page_of_a_passage(fixture_kb):
     hit = fixture_kb.search("päästöt", doc_type="report")[0]
     doc = fixture_kb.get(hit.doc_id)
     assert doc.citation(at=hit.passage_id).endswith(f"report.pdf, p. {hit.page}.")
-    assert ("SP", str(hit.page)) in ris_fields(doc.citation(style="ris", at=hit.passage_id))
+    fields = ris_fields(doc.citation(style="ris", at=hit.passage_id))
+    assert ("SP", str(hit.page)) in fields and ("AU", "Liikenne, Liisa") in fields
     bib = doc.citation(style="bibtex", at=hit.passage_id)
     assert bib.startswith("@techreport{liikenne2018-") and "  author = {Liisa Liikenne},\n" in bib
     assert f"  pages = {{{hit.page}}},\n" in bib and "  institution = {Smart \\& Clean},\n" in bib
@@ -90,3 +92,32 @@ def test_citation_files_from_the_web_page(fixture_kb):
     assert bib.mimetype == "application/x-bibtex" and balanced(bib.get_data(as_text=True))
     bad = client.get(f"/api/documents/{hit.doc_id}/citation?format=mla")
     assert bad.status_code == 400 and json.loads(bad.get_data())["error"].startswith("format must be one of")
+
+
+def test_latex_special_characters_and_several_authors(tmp_path):
+    """A title with a backslash, braces, a tilde and a caret stays one balanced BibTeX
+    field LaTeX can print; a page's JSON-LD authors are two people, not one."""
+    from smartclean_kb import KnowledgeBase
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "muistio.md").write_text(
+        "---\ntitle: 'Polku C:\\temp {luonnos} ~50 % ^2 & #1'\nauthor: Helsingin kaupunki\ndate: 2018\n---\n"
+        "Kaupunkipyöräjärjestelmän laajentaminen Espooseen.\n", encoding="utf-8")
+    (tmp_path / "docs" / "sivu.html").write_text(
+        '<html lang="fi"><head><title>Energiaremontti</title><script type="application/ld+json">'
+        '{"@type": "Article", "headline": "Energiaremontti", "author": [{"name": "Elina Vuorinen"}, '
+        '{"name": "Jari Kallio"}]}</script></head><body><main><p>Kerrostalojen energiaremontit '
+        "etenevät Vantaalla ja Espoossa.</p></main></body></html>", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([tmp_path / "docs"])
+    note = kb.get(kb.search("kaupunkipyöräjärjestelmän")[0].doc_id)
+    bib = note.citation(style="bibtex")
+    assert balanced(bib), bib
+    assert ("  title = {Polku C:\\textbackslash{}temp \\textbraceleft{}luonnos\\textbraceright{} "
+            "\\textasciitilde{}50 \\% \\textasciicircum{}2 \\& \\#1},\n") in bib
+    assert "  author = {{Helsingin kaupunki}},\n" in bib and "  date = {2018},\n" in bib
+    assert ("AU", "Helsingin kaupunki,") in ris_fields(note.citation(style="ris"))
+    page = kb.get(kb.search("energiaremontit")[0].doc_id)
+    assert page.author == "Elina Vuorinen; Jari Kallio"
+    assert [v for t, v in ris_fields(page.citation(style="ris")) if t == "AU"] == ["Vuorinen, Elina", "Kallio, Jari"]
+    assert "  author = {Elina Vuorinen and Jari Kallio},\n" in page.citation(style="bibtex")

@@ -658,6 +658,21 @@ def test_every_label_exists_in_every_language_and_templates_use_only_known_ones(
     assert used and used <= keys["en"], used - keys["en"]
 
 
+def test_a_feed_entry_shows_and_cites_its_own_link(tmp_path):
+    from test_xml import RSS
+
+    (tmp_path / "uutiset.rss").write_text(RSS, encoding="utf-8")
+    KnowledgeBase(tmp_path / "index").ingest([tmp_path / "uutiset.rss"])
+    client = create_app(tmp_path / "index").test_client()
+    [hit] = client.get("/api/search?q=kaupunkipyöräasemat&per_page=1").get_json()["hits"]
+    assert hit["url"] == "https://example.org/uutiset/kaupunkipyorat"
+    _, soup = page(client, f"/doc/{hit['doc_id']}?q=kaupunkipyöräasemat&at={hit['passage_id']}")
+    link = soup.find(id=f"p-{hit['passage_id']}").find_next_sibling("p", class_="passage-link").a
+    assert link["href"] == "https://example.org/uutiset/kaupunkipyorat"
+    assert soup.select_one("#citation").get_text() == (
+        "Kaupunkipyörät palaavat Espooseen. Smart & Clean -uutiset. https://example.org/uutiset/kaupunkipyorat.")
+
+
 def test_a_statute_hit_links_the_same_section_in_the_other_language(tmp_path):
     """A researcher on a Finnish section reaches the Swedish one from the hit list and
     from the section's heading in the document view, each link landing on that section."""

@@ -249,8 +249,15 @@ def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
     kb.ingest([tmp_path / "uutiset.rss"])
     assert kb.search("kaupunkipyöräasemat")[0].url == "https://example.org/uutiset/kaupunkipyorat"
     assert kb.search("biokaasubussit")[0].url == "https://example.org/uutiset"
-    assert [p["url"] for p in kb.get(kb.search("biokaasubussit")[0].doc_id).passages] == [
-        "https://example.org/uutiset/kaupunkipyorat", ""]
+    view = kb.get(kb.search("biokaasubussit")[0].doc_id)
+    assert [p["url"] for p in view.passages] == ["https://example.org/uutiset/kaupunkipyorat", ""]
+    # An entry is cited by its own title and link, in the feed, without the feed's (newest) date.
+    entry = view.passages[0]["passage_id"]
+    assert view.citation(at=entry) == ("Kaupunkipyörät palaavat Espooseen. Smart & Clean -uutiset. "
+                                       "https://example.org/uutiset/kaupunkipyorat.")
+    ris = view.citation(style="ris", at=entry)
+    assert "T2  - Smart & Clean -uutiset\r\n" in ris and "UR  - https://example.org/uutiset/kaupunkipyorat\r\n" in ris
+    assert "PY  - " not in ris
 
 
 def test_an_atom_feed_in_an_xml_file(tmp_path):

@@ -1,14 +1,15 @@
 """Citations as researchers use them: a line to paste, and RIS or BibTeX for a reference manager.
 
-All three say the same: who wrote it, when, what it is called, who published it, where
-it is (its URL, else its file name) and which page or statute section the passage was
-on. RIS is what Zotero, EndNote and Mendeley import; BibTeX (biblatex fields) what LaTeX
-users keep.
+All three are written from one record, so they say the same: who wrote it, when, what
+it is called, who published it or where it appeared, where it is (its URL, else its
+file name) and which page or statute section the passage was on. RIS is what Zotero,
+EndNote and Mendeley import; BibTeX (biblatex fields) what LaTeX users keep.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,13 +19,38 @@ if TYPE_CHECKING:
 FORMATS = ("text", "ris", "bibtex")
 #: A section's number at the start of a heading: ``28 §``, ``28 a §``.
 _SECTION = re.compile(r"\d+(?:\s*[a-z])?\s*§")
-#: RIS reference types and BibTeX entry types by document type.
+#: RIS reference types and biblatex entry types by document type.
 _RIS_TYPES = {"report": "RPRT", "page": "ELEC", "blog": "BLOG", "statute": "STAT", "feed": "ELEC", "text": "GEN"}
 _BIBTEX_TYPES = {"report": "techreport", "page": "online", "blog": "online", "statute": "misc",
                  "feed": "online", "text": "misc"}
 #: The field that names the publisher in each entry type (biblatex has no ``publisher`` for these).
 _BIBTEX_PUBLISHER = {"techreport": "institution", "online": "organization", "misc": "howpublished"}
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+#: biblatex's ``langid`` (babel names) for the languages the archive holds.
+_BABEL = {"fi": "finnish", "sv": "swedish", "en": "english", "de": "ngerman", "et": "estonian",
+          "da": "danish", "nb": "norsk", "fr": "french"}
+#: LaTeX's special characters as text; braces as commands, since BibTeX counts every
+#: brace (a backslash does not hide one from it).
+_BIBTEX_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}",
+                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "&": r"\&", "%": r"\%",
+                   "$": r"\$", "#": r"\#", "_": r"\_"}
+_BIBTEX_SPECIAL = re.compile("|".join(map(re.escape, _BIBTEX_ESCAPES)))
+
+
+@dataclass(frozen=True)
+class _Record:
+    """What a citation says, worked out once for all three formats."""
+
+    kind: str  # the document type
+    title: str
+    authors: tuple[str, ...]
+    date: str
+    publisher: str
+    container: str  # where an entry appeared: a feed entry's feed
+    url: str
+    page: int | None
+    lang: str
+    doc_id: str
+    file: str
 
 
 def section_label(heading: str) -> str:
@@ -42,91 +68,97 @@ def publisher(doc: DocumentView) -> str:
     return "" if doc.doc_type == "feed" else "Smart & Clean"
 
 
-def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page}", heading: str = "") -> str:
+def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
+         link: str = "") -> str:
     """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes.
 
     A statute is cited by its title and number, which holds its year (``Jätelaki
     (646/2011)``), as published in the statute book, and by the section of ``heading``
-    when one is given (``Jätelaki (646/2011) 28 §``); a feed by its own title and link.
+    when one is given (``Jätelaki (646/2011) 28 §``); a feed by its own title and link,
+    or, given an entry's ``link``, by the entry's title under the feed's.
     """
-    year = _year(doc)
-    if year and _title(doc, "").endswith(f"/{year})"):  # the statute number holds it
+    r = _record(doc, page, heading, link)
+    year = _year(r.date)
+    if year and re.search(rf"/{year}\)(?: \d+(?:\s*[a-z])?\s*§)?$", r.title):  # the statute number holds it
         year = ""
-    title = _title(doc, heading)
-    if doc.author:
-        parts = [f"{doc.author.rstrip('.')} ({year})." if year else f"{doc.author.rstrip('.')}.", f"{title}."]
+    who = "; ".join(r.authors)
+    if who:
+        parts = [f"{who.rstrip('.')} ({year})." if year else f"{who.rstrip('.')}.", f"{r.title}."]
     else:
-        parts = [f"{title} ({year})." if year else f"{title}."]
-    if by := publisher(doc):
-        parts.append(f"{by}.")
+        parts = [f"{r.title} ({year})." if year else f"{r.title}."]
+    parts += [f"{x}." for x in (r.container, r.publisher) if x]
     label = page_label.format(page=page) if page else ""
-    parts.append(", ".join(x for x in (_where(doc), label) if x) + ".")
+    parts.append(", ".join(x for x in (r.url or r.file, label) if x) + ".")
     return " ".join(parts)
 
 
-def ris(doc: DocumentView, page: int | None = None, heading: str = "") -> str:
-    """The document as one RIS record (CRLF line ends, as the format has them)."""
-    lines = [("TY", _RIS_TYPES.get(doc.doc_type, "GEN")), ("TI", _title(doc, heading))]
-    lines += [("AU", name) for name in _authors(doc)]
-    if year := _year(doc):
+def ris(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "") -> str:
+    """The document as one RIS record (CRLF line ends, as the format has them). People
+    are ``Surname, First``; an organisation ends in a comma, so it is not split."""
+    r = _record(doc, page, heading, link)
+    lines = [("TY", _RIS_TYPES.get(r.kind, "GEN")), ("TI", r.title)]
+    lines += [("AU", _ris_name(name)) for name in r.authors]
+    if r.container:
+        lines.append(("T2", r.container))
+    if year := _year(r.date):
         lines.append(("PY", year))
-    if doc.date:
-        lines.append(("DA", "/".join((doc.date.split("-") + ["", ""])[:3]) + "/"))
-    if by := publisher(doc):
-        lines.append(("PB", by))
-    if doc.url:
-        lines.append(("UR", doc.url))
-    if page:
-        lines.append(("SP", str(page)))
-    if doc.lang and doc.lang != "und":
-        lines.append(("LA", doc.lang))
-    lines += [("AN", doc.doc_id), ("N1", f"Smart & Clean archive: {Path(doc.source).name}"), ("ER", "")]
-    return "".join(f"{tag}  - {value}\r\n" for tag, value in lines)
+    if r.date:
+        lines.append(("DA", "/".join((r.date.split("-") + ["", ""])[:3]) + "/"))
+    if r.publisher:
+        lines.append(("PB", r.publisher))
+    if r.url:
+        lines.append(("UR", r.url))
+    if r.page:
+        lines.append(("SP", str(r.page)))
+    if r.lang and r.lang != "und":
+        lines.append(("LA", r.lang))
+    lines += [("AN", r.doc_id), ("N1", f"Smart & Clean archive: {r.file}")]
+    return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines) + "ER  - \r\n"
 
 
-def bibtex(doc: DocumentView, page: int | None = None, heading: str = "") -> str:
+def bibtex(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "") -> str:
     """The document as one biblatex entry; names of organisations are braced whole, so
     ``Smart & Clean -säätiö`` is not read as a person's surname and first names."""
-    kind = _BIBTEX_TYPES.get(doc.doc_type, "misc")
-    if kind == "online" and not doc.url:
+    r = _record(doc, page, heading, link)
+    kind = _BIBTEX_TYPES.get(r.kind, "misc")
+    if kind == "online" and not r.url:
         kind = "misc"
-    fields: list[tuple[str, str]] = [("title", _title(doc, heading))]
-    if authors := _authors(doc):
-        fields.append(("author", " and ".join(_bib_name(a) for a in authors)))
-    if doc.date:
-        fields.append(("date", doc.date))
-    if by := publisher(doc):
-        fields.append((_BIBTEX_PUBLISHER[kind], by))
-    if doc.url:
-        fields.append(("url", doc.url))
-    if page:
-        fields.append(("pages", str(page)))
-    if doc.lang and doc.lang != "und":
-        fields.append(("langid", {"fi": "finnish", "sv": "swedish", "en": "english"}.get(doc.lang, doc.lang)))
-    fields.append(("note", f"Smart \\& Clean archive: {_bib_escape(Path(doc.source).name)}"))
-    body = ",\n".join(f"  {name} = {{{value if name in ('author', 'note', 'url') else _bib_escape(value)}}}"
-                      for name, value in fields)
-    return f"@{kind}{{{_bib_key(doc)},\n{body}\n}}\n"
+    fields: list[tuple[str, str]] = [("title", _bib_escape(r.title))]
+    if r.authors:
+        fields.append(("author", " and ".join(_bib_name(a) for a in r.authors)))
+    if r.date:
+        fields.append(("date", _bib_escape(r.date)))
+    if by := r.container or r.publisher:
+        fields.append((_BIBTEX_PUBLISHER[kind], _bib_escape(by)))
+    if r.url:  # biblatex reads a URL verbatim; only a brace would end the field
+        fields.append(("url", r.url.replace("{", "%7B").replace("}", "%7D")))
+    if r.page:
+        fields.append(("pages", str(r.page)))
+    if langid := _BABEL.get(r.lang):
+        fields.append(("langid", langid))
+    fields.append(("note", f"Smart \\& Clean archive: {_bib_escape(r.file)}"))
+    body = ",\n".join(f"  {name} = {{{' '.join(value.split())}}}" for name, value in fields)
+    return f"@{kind}{{{_bib_key(r)},\n{body}\n}}\n"
 
 
-def _title(doc: DocumentView, heading: str) -> str:
+def _record(doc: DocumentView, page: int | None, heading: str, link: str) -> _Record:
+    """The citation's facts. A feed entry (its ``link``) is its own title, at its own
+    address, in the feed, undated: the feed's date is its newest entry's, not this one's."""
     title = (doc.title or Path(doc.source).name or doc.doc_id).rstrip(".")
+    container, url, date = "", doc.url, doc.date
     if doc.doc_type == "statute" and (section := section_label(heading)):
         title = f"{title} {section}"
-    return title
+    elif link:
+        container, url, date = title, link, ""
+        title = (heading.rsplit(" › ", 1)[-1] or title).rstrip(".")
+    authors = tuple(name.strip() for name in re.split(r"\s*;\s*", doc.author) if name.strip())
+    return _Record(kind=doc.doc_type, title=title, authors=authors, date=date, publisher=publisher(doc),
+                   container=container, url=url, page=page, lang=doc.lang, doc_id=doc.doc_id,
+                   file=Path(doc.source).name)
 
 
-def _year(doc: DocumentView) -> str:
-    return doc.date[:4] if doc.date[:4].isdigit() else ""
-
-
-def _where(doc: DocumentView) -> str:
-    return doc.url or Path(doc.source).name
-
-
-def _authors(doc: DocumentView) -> list[str]:
-    """``Elina Vuorinen; Jari Kallio`` as two names."""
-    return [name.strip() for name in re.split(r"\s*;\s*", doc.author) if name.strip()]
+def _year(date: str) -> str:
+    return date[:4] if date[:4].isdigit() else ""
 
 
 def _is_person(name: str) -> bool:
@@ -136,22 +168,30 @@ def _is_person(name: str) -> bool:
     return 2 <= len(words) <= 4 and all(w[:1].isupper() and not re.search(r"[&\d]", w) for w in words)
 
 
+def _ris_name(name: str) -> str:
+    """``Vuorinen, Elina``; ``Smart & Clean -säätiö,`` (the comma keeps it whole)."""
+    if not _is_person(name):
+        return f"{name},"
+    *first, last = name.split()
+    return f"{last}, {' '.join(first)}"
+
+
 def _bib_name(name: str) -> str:
     """A person's name as written, an organisation's braced whole."""
     return _bib_escape(name) if _is_person(name) else f"{{{_bib_escape(name)}}}"
 
 
 def _bib_escape(value: str) -> str:
-    return _BIBTEX_SPECIAL.sub(r"\\\1", value)
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], value)
 
 
-def _bib_key(doc: DocumentView) -> str:
+def _bib_key(r: _Record) -> str:
     """``vuorinen2018-1a2b3c4d``: the first author's last name (an organisation's first
     word, else the title's), the year, and the document id's start, so keys stay unique."""
-    authors = _authors(doc)
-    if authors:
-        word = authors[0].split()[-1] if _is_person(authors[0]) else authors[0].split()[0]
+    if r.authors:
+        words = r.authors[0].split()
+        word = words[-1] if _is_person(r.authors[0]) else words[0]
     else:
-        word = (_title(doc, "").split() or ["doc"])[0]
+        word = (r.title.split() or ["doc"])[0]
     ascii_word = re.sub(r"[^a-z0-9]", "", word.lower().translate(str.maketrans("åäöü", "aaou"))) or "doc"
-    return f"{ascii_word}{_year(doc)}-{doc.doc_id[:8]}"
+    return f"{ascii_word}{_year(r.date)}-{r.doc_id[:8]}"

@@ -9,7 +9,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
-import re
 import stat
 import threading
 import time
@@ -123,22 +122,22 @@ class DocumentView:
     def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
                  style: str = "text", at: str | None = None) -> str:
         """How to cite the document (at ``page``, or a statute at the section ``heading``
-        names; ``at`` a passage id gives both): ``text`` to paste (``Jätelaki (646/2011)
+        names; ``at`` a passage id gives both, and a feed entry's own link): ``text`` to paste (``Jätelaki (646/2011)
         28 §. Suomen säädöskokoelma.``), ``ris`` or ``bibtex`` for a reference manager.
         See :mod:`smartclean_kb.cite`."""
+        link = ""
         if at is not None:
             passage = next((p for p in self.passages if p["passage_id"] == at), None)
             if passage is None:
                 raise NotFoundError(f"document {self.doc_id} has no passage {at!r}")
-            page = passage["page"]
-            heading = passage["heading"]
+            page, heading, link = passage["page"], passage["heading"], passage.get("url") or ""
         if style not in cite.FORMATS:
             raise ValueError(f"citation style must be one of {', '.join(cite.FORMATS)}")
         if style == "ris":
-            return cite.ris(self, page, heading)
+            return cite.ris(self, page, heading, link)
         if style == "bibtex":
-            return cite.bibtex(self, page, heading)
-        return cite.text(self, page, page_label, heading)
+            return cite.bibtex(self, page, heading, link)
+        return cite.text(self, page, page_label, heading, link)
 
 
 class KnowledgeBase:

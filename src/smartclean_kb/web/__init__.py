@@ -281,14 +281,11 @@ def create_app(index_path=None) -> Flask:
         at = request.args.get("at", "")
         if not any(p["passage_id"] == at for p in passages):
             at = kb.best_passage(doc_id, q) if q and not query_problem else None
-        cited = next((p for p in passages if p["passage_id"] == at), None)
-        cite_page = cited["page"] if cited and doc.pages else None
-        cite_heading = cited["heading"] if cited else ""
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
             query_problem=query_problem,
-            citation=fmt.citation(doc, cite_page, t("page_short", n=cite_page), cite_heading),
-            cited_id=cited["passage_id"] if cited else None,
+            citation=doc.citation(page_label=t("page_short", n="{page}"), at=at),
+            cited_id=at,
             back_url=url_for("search_page", q=q) if q else url_for("search_page"),
         )
 

@@ -1,11 +1,10 @@
-"""Pure formatting for the pages: marks to HTML, safe links, citations, page windows."""
+"""Pure formatting for the pages: marks to HTML, safe links, page windows."""
 
 from __future__ import annotations
 
 import math
 import re
 from pathlib import PurePath
-from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -79,8 +78,4 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
 def page_count(total: int, per_page: int) -> int:
     return max(1, math.ceil(total / per_page)) if total else 0
 
-
-def citation(doc: Any, page: int | None, page_label: str, heading: str = "") -> str:
-    """The library's citation, with the page label already in the page's language."""
-    return doc.citation(page, page_label.replace("{", "{{").replace("}", "}}"), heading)
 
