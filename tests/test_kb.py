@@ -112,6 +112,12 @@ def test_hit_carries_everything_a_citation_needs(fixture_kb):
     assert (sv["lang"], sv["url"], sv["title"]) == (
         "sv", "https://example.org/sv/projekt/atervinningscentral/", "Återvinningscentralen i Vanda")
     assert fixture_kb.get(sv["doc_id"]).url == sv["url"]
+    # A hit is a value: hashable, unchangeable, and its JSON names every field of a link.
+    assert hash(hit) == hash(fixture_kb.search("jätehuolto")[0])
+    with pytest.raises(AttributeError):
+        sv.passage_id = "x"  # type: ignore[misc]
+    assert json.loads(json.dumps(hit.to_dict()))["translations"] == [{
+        "lang": "sv", "url": sv["url"], "doc_id": sv.doc_id, "title": sv.title, "passage_id": None, "heading": None}]
     assert hit.passage_id.startswith(hit.doc_id)
 
 

@@ -32,7 +32,7 @@ from .extract.dates import date_key, year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
                     finish_segment, index_writer, open_for_writing)
 from .language import detect_passages, document_languages
-from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage
+from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation
 from .passages import document_id, split_passages
 from .search import Highlighter, SearchResults, run_search, query_terms, parse, clean_query
 from .translations import family, linked, sections
@@ -112,10 +112,12 @@ class DocumentView:
     description: str
     pages: int | None
     passages: list[dict[str, Any]]
-    translations: list[dict[str, Any]]
+    translations: list[Translation]
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        data["translations"] = [t.to_dict() for t in self.translations]
+        data["passages"] = [{**p, "translations": [t.to_dict() for t in p["translations"]]} for p in self.passages]
         data["citation"] = self.citation()
         return data
 

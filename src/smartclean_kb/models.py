@@ -89,6 +89,26 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The same document in another language, and the same section when it has one
+    (``passage_id``, ``heading``); ``doc_id`` is None for a linked page the archive does
+    not hold. Read as ``t.lang`` or ``t["lang"]``: its JSON shape is its fields."""
+
+    lang: str
+    url: str = ""
+    doc_id: str | None = None
+    title: str | None = None
+    passage_id: str | None = None
+    heading: str | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Hit:
     """One ranked passage with everything a citation needs."""
 
@@ -110,9 +130,8 @@ class Hit:
     url: str = ""
     page: int | None = None
     heading: str = ""
-    #: The same document (and section) in other languages: ``{lang, url, doc_id,
-    #: title, passage_id, heading}``, as :func:`translations.linked` finds them.
-    translations: tuple[dict[str, Any], ...] = ()
+    #: The same document (and section) in other languages, as :func:`translations.linked_all` finds them.
+    translations: tuple[Translation, ...] = ()
 
     @property
     def highlight(self) -> str:
@@ -131,7 +150,7 @@ class Hit:
         data = asdict(self)
         data["snippet"] = self.plain_snippet
         data["highlight"] = self.highlight
-        data["translations"] = list(data["translations"])
+        data["translations"] = [t.to_dict() for t in self.translations]
         data["score"] = round(self.score, 4)
         data["lang_probability"] = round(self.lang_probability, 4)
         return data

@@ -26,7 +26,7 @@ from . import analysis, config, scoring
 from .errors import QueryError
 from .extract.dates import year_of
 from .language import detect_query
-from .models import MARK_CLOSE, MARK_OPEN, Detection, Hit
+from .models import MARK_CLOSE, MARK_OPEN, Detection, Hit, Translation
 from .translations import linked_all
 
 MAX_QUERY_CHARS = 1000
@@ -535,7 +535,7 @@ def _close(a_positions: list[int], b_positions: list[int]) -> bool:
 
 
 def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highlighter,
-             translations: list[dict[str, Any]]) -> Hit:
+             translations: list[Translation]) -> Hit:
     text = stored.get("text", "")
     snippet = highlighter.snippet(text, stored.get("lang", "und"))
     return Hit(

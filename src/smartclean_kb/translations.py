@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from whoosh.searching import Searcher
+
+from .models import Translation
 
 #: A file named for its language: ``hanke.fi.html`` beside ``hanke.sv.html``.
 _LANGUAGE_NAMED = re.compile(r"(?P<stem>.+)\.(?P<lang>[a-z]{2})(?P<suffix>\.[^./\\]+)")
@@ -44,19 +47,18 @@ def _key(stored: dict[str, Any]) -> str:
     return stored["family"][0] if stored.get("family") else ""
 
 
-def linked(searcher: Searcher, stored: dict[str, Any]) -> list[dict[str, Any]]:
+def linked(searcher: Searcher, stored: dict[str, Any]) -> list[Translation]:
     """The other-language versions of one passage's document (see :func:`linked_all`)."""
     return linked_all(searcher, [stored])[0]
 
 
-def linked_all(searcher: Searcher, passages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def linked_all(searcher: Searcher, passages: list[dict[str, Any]]) -> list[list[Translation]]:
     """For each passage (its stored fields), the other-language versions of its
     document, one per language: the ``hreflang`` links first, then the family's files,
     each with the same section when the passage has an anchor that version also has.
 
-    Each is ``{lang, url, doc_id, title, passage_id, heading}``; ``doc_id`` is None for
-    a declared page the archive does not hold, ``passage_id`` None when no section
-    matches. Looked up by short posting lists (``family_first``, ``section``), not
+    ``doc_id`` is None for a declared page the archive does not hold, ``passage_id``
+    None when no section matches. Looked up by short posting lists (``family_first``, ``section``), not
     scored searches: a page of statute hits took 4 ms more through Whoosh's matchers."""
     families: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for key in sorted({_key(p) for p in passages} - {""}):
@@ -66,16 +68,16 @@ def linked_all(searcher: Searcher, passages: list[dict[str, Any]]) -> list[list[
     out = [_documents(searcher, p, sorted(families.get(_key(p), ()))) for p in passages]
     first = _Sections(searcher)
     for p, links in zip(passages, out):
-        for link in links:
-            if link["doc_id"] and p.get("anchor") and (same := first(link["doc_id"], p["anchor"])):
-                link["passage_id"], link["heading"] = same["passage_id"], same.get("heading", "")
+        for i, link in enumerate(links):
+            if link.doc_id and p.get("anchor") and (same := first(link.doc_id, p["anchor"])):
+                links[i] = replace(link, passage_id=same["passage_id"], heading=same.get("heading", ""))
     return out
 
 
 def _documents(searcher: Searcher, stored: dict[str, Any],
-               members: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str, Any]]:
+               members: list[tuple[str, str, dict[str, Any]]]) -> list[Translation]:
     """One passage's document links: declared ones, then its family's other languages."""
-    found: list[dict[str, Any]] = []
+    found: list[Translation] = []
     seen = {stored.get("doc_lang") or ""}
     for lang, url in stored.get("translations") or ():
         found.append(_link(lang, url, searcher.document(url=url)))
@@ -88,18 +90,16 @@ def _documents(searcher: Searcher, stored: dict[str, Any],
 
 
 def sections(searcher: Searcher, passages: Sequence[dict[str, Any]],
-             documents: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+             documents: Iterable[Translation]) -> dict[str, list[Translation]]:
     """passage_id -> the same section in each linked document, for a whole document's
-    passages: ``{lang, doc_id, passage_id, heading}``, the first passage of that anchor."""
+    passages: the first passage of that anchor there."""
     first = _Sections(searcher)
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[Translation]] = {}
     for doc in documents:
         for p in passages:
-            if doc.get("doc_id") and p.get("anchor") and (same := first(doc["doc_id"], p["anchor"])):
-                out.setdefault(p["passage_id"], []).append({
-                    "lang": doc["lang"], "doc_id": doc["doc_id"],
-                    "passage_id": same["passage_id"], "heading": same.get("heading", ""),
-                })
+            if doc.doc_id and p.get("anchor") and (same := first(doc.doc_id, p["anchor"])):
+                out.setdefault(p["passage_id"], []).append(replace(
+                    doc, passage_id=same["passage_id"], heading=same.get("heading", "")))
     return out
 
 
@@ -120,6 +120,6 @@ class _Sections:
         return self.found[key]
 
 
-def _link(lang: str, url: str, other: dict[str, Any] | None) -> dict[str, Any]:
-    return {"lang": lang, "url": url, "doc_id": other["doc_id"] if other else None,
-            "title": other.get("title") if other else None, "passage_id": None, "heading": None}
+def _link(lang: str, url: str, other: dict[str, Any] | None) -> Translation:
+    return Translation(lang=lang, url=url, doc_id=other["doc_id"] if other else None,
+                       title=other.get("title") if other else None)
