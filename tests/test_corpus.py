@@ -15,6 +15,7 @@ import pytest
 
 from smartclean_kb import KnowledgeBase, QueryError, analysis
 from smartclean_kb.evaluation import evaluate, read_qrels, read_topics
+from smartclean_kb.extract.dates import date_key
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 README = CORPUS / "README.md"
@@ -250,7 +251,7 @@ def test_hits_sorted_by_date(corpus):
         assert {h.passage_id for h in hits} == {h.passage_id for h in every}
         dated = [h for h in hits if h.date]
         assert hits[:len(dated)] == dated  # undated last
-        keys = [h.date.ljust(10, "0") for h in dated]
+        keys = [date_key(h.date) for h in dated]
         assert keys == sorted(keys, reverse=newest)
         for a, b in zip(dated, dated[1:]):
             if a.date == b.date:

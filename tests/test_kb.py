@@ -290,6 +290,22 @@ def test_a_translation_ingested_later_is_linked_and_a_removed_one_unlinked(tmp_p
     assert kb.search("kierrätyskeskus")[0].translations == ()
 
 
+def test_dates_sort_by_what_they_say_and_undated_documents_come_last(tmp_path):
+    """A bare year sorts before that year's dated days (it may be any of them), a month
+    before its days; documents without a date follow, whichever the order."""
+    dates = {"a": "2018", "b": "2016-05", "c": "2016-05-03", "d": "2018-05-06", "e": ""}
+    (tmp_path / "docs").mkdir()
+    for name, date in dates.items():
+        front = f"---\ndate: {date}\n---\n" if date else ""
+        (tmp_path / "docs" / f"{name}.md").write_text(f"{front}Kaupunkipyörät palaavat kaduille ({name}).\n",
+                                                      encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([tmp_path / "docs"])
+    order = {sort: [h.date for h in kb.search("kaupunkipyörät", sort=sort)] for sort in ("oldest", "newest")}
+    assert order["oldest"] == ["2016-05", "2016-05-03", "2018", "2018-05-06", ""]
+    assert order["newest"] == ["2018-05-06", "2018", "2016-05-03", "2016-05", ""]
+
+
 def test_stats_name_the_analyser(fixture_kb):
     stats = fixture_kb.stats()
     assert stats["documents"] == 5
