@@ -314,6 +314,7 @@ def _year_query(span: tuple[str | None, str | None]) -> wq.Query:
 
 def build_filter(lang: str | None, doc_type: str | None, year: int | str | None,
                  doc_id: str | None = None) -> wq.Query | None:
+    """The filters as one query that lets passages through without scoring them (None: no filter)."""
     parts: list[wq.Query] = [wq.Term("doc_id", doc_id)] if doc_id else []
     if lang:
         parts.append(wq.Term("lang", lang))
@@ -536,6 +537,8 @@ def _close(a_positions: list[int], b_positions: list[int]) -> bool:
 
 def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highlighter,
              translations: list[Translation]) -> Hit:
+    """A ranked passage's stored fields as a Hit, its snippet highlighted; a feed entry's
+    own link is its URL."""
     text = stored.get("text", "")
     snippet = highlighter.snippet(text, stored.get("lang", "und"))
     return Hit(
@@ -731,8 +734,9 @@ def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, in
     return int(words[first, 0]), int(words[last, 1])
 
 
-def facet_counts(searcher: Searcher, parsed: wq.Query, lang, doc_type, year,
-                 reads: scoring.Reads | None = None, doc_id: str | None = None) -> dict[str, dict[str, int]]:
+def facet_counts(searcher: Searcher, parsed: wq.Query, lang: str | None, doc_type: str | None,
+                 year: int | str | None, reads: scoring.Reads | None = None,
+                 doc_id: str | None = None) -> dict[str, dict[str, int]]:
     """Counts per language, type and year; each facet ignores its own filter (so it can widen).
     ``reads`` are the postings the ranking read, which need not be read again; ``doc_id``
     counts within one document."""
