@@ -379,7 +379,7 @@ def run_search(
         if fuzzy is not None:
             parsed = fuzzy
             total, ranked = _search_top(searcher, parsed, depth if by_date else page * limit, flt)
-    elif near and not by_date:
+    elif near:  # sorted by date too, so that equal dates keep the relevance order
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     if by_date:
         ranked = _by_date(searcher, ranked, newest=sort == "newest")
