@@ -287,7 +287,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     """A document's metadata and all its passages, with a citation."""
     with KnowledgeBase(index) as kb:
         doc = kb.get(doc_id, query=query)
-        cited = kb.best_passage(doc_id, query) if query else None  # cite where the query points
+        cited = kb.cited_passage(doc_id, query=query)
     if as_json:
         _echo_json(doc.to_dict())
         return
@@ -318,8 +318,7 @@ def cite_command(doc_id: str, index: str | None, style: str, passage_id: str | N
     """How to cite a document: text, RIS or BibTeX (with --passage or --query, its page or section)."""
     with KnowledgeBase(index) as kb:
         doc = kb.get(doc_id)
-        if passage_id is None and query:
-            passage_id = kb.best_passage(doc_id, query)
+        passage_id = kb.cited_passage(doc_id, passage_id, query)
     click.echo(doc.citation(style=style, at=passage_id), nl=style == "text")
 
 

@@ -285,9 +285,12 @@ class KnowledgeBase:
             passages=passages, translations=translations,
         )
 
-    def best_passage(self, doc_id: str, query: str) -> str | None:
-        """The id of the passage of ``doc_id`` that ``query`` ranks first (None if none
-        matches): what a citation "for this query" should point at."""
+    def cited_passage(self, doc_id: str, at: str | None = None, query: str | None = None) -> str | None:
+        """The passage a citation points at: ``at`` (the hit a reader came from) when
+        given, else the passage of ``doc_id`` that ``query`` ranks first; None for the
+        document as a whole."""
+        if at or not (query and query.strip()):
+            return at or None
         found = self.search(query, doc_id=doc_id, limit=1)
         return found[0].passage_id if len(found) else None
 

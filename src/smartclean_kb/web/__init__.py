@@ -59,9 +59,9 @@ class _LockedKB:
         with self.lock:
             return self.kb.get(*args, **kwargs)
 
-    def best_passage(self, doc_id: str, query: str) -> str | None:
+    def cited_passage(self, *args: Any, **kwargs: Any) -> str | None:
         with self.lock:
-            return self.kb.best_passage(doc_id, query)
+            return self.kb.cited_passage(*args, **kwargs)
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -279,8 +279,8 @@ def create_app(index_path=None) -> Flask:
         # Cited where the reader came to: the hit or section a link named (``at``), else
         # the passage the query ranks first.
         at = request.args.get("at", "")
-        if not any(p["passage_id"] == at for p in passages):
-            at = kb.best_passage(doc_id, q) if q and not query_problem else None
+        at = kb.cited_passage(doc_id, at if any(p["passage_id"] == at for p in passages) else None,
+                              None if query_problem else q)
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
             query_problem=query_problem,
@@ -333,9 +333,7 @@ def create_app(index_path=None) -> Flask:
             raise BadParam("format", style, f"format must be one of {', '.join(cite.FORMATS)}",
                            ("must_be_one_of", {"values": ", ".join(cite.FORMATS)}))
         doc = kb.get(doc_id)
-        at = request.args.get("at") or None
-        if at is None and (q := request.args.get("q", "").strip()):
-            at = kb.best_passage(doc_id, q)
+        at = kb.cited_passage(doc_id, request.args.get("at"), request.args.get("q"))
         body = doc.citation(style=style, at=at)
         kind, suffix = CITATION_TYPES[style]
         response = Response(body, content_type=f"{kind}; charset=utf-8")
