@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 from bs4 import BeautifulSoup
 
 from ..errors import ExtractError
@@ -20,12 +21,12 @@ from ..models import Block, Document
 from .html import element_text
 
 _POSITION = re.compile(r"^<unknown>:\d+:\d+:\s*")
-#: The document type declaration in a feed's prolog, with any entities it declares.
-_DOCTYPE = re.compile(rb"\A((?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*)<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>",
-                      re.S | re.I)
-#: ``<!ENTITY`` in any single-byte-compatible encoding or in UTF-16 (a NUL between letters).
-_ENTITY = re.compile(rb"<\x00?!\x00?E\x00?N\x00?T\x00?I\x00?T\x00?Y", re.I)
-
+#: The first element's start: what comes before it is the prolog.
+_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_COMMENT = re.compile(rb"<!--.*?-->", re.S)
+#: The document type declaration, with any entities its internal subset declares.
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.S | re.I)
+_ENTITY = re.compile(rb"<!ENTITY", re.I)
 
 def is_feed(root_name: str) -> bool:
     """Whether an XML root element (local name, lower case) is a feed's: RSS, Atom, RDF."""
@@ -38,12 +39,10 @@ def extract(data: bytes, source: str) -> Document:
     A feed's own entities are never expanded: feedparser keeps plain-text ones and,
     when expat refuses a file, its loose parser expands them without limit (a 74 KB
     file became 400 MB of text). The document type declaration is dropped, so a
-    reference to one stays as written; a declaration left anywhere else refuses the file.
+    reference to one is left unexpanded (``&a;`` reads ``&a``); a declaration left
+    elsewhere in the prolog refuses the file.
     """
-    data = _DOCTYPE.sub(rb"\1", data, count=1)
-    if _ENTITY.search(data):
-        raise ExtractError("a feed that declares entities of its own (refused: they can expand without limit)")
-    parsed = feedparser.parse(data)
+    parsed = feedparser.parse(_without_own_entities(data))
     if not parsed.entries:
         reason = parsed.get("bozo_exception")
         detail = f" (invalid XML: {_one_line(reason)})" if parsed.bozo and reason else ""
@@ -73,6 +72,20 @@ def extract(data: bytes, source: str) -> Document:
         declared_lang=(feed.get("language") or "").split("-")[0].strip().lower(),
         whole_sections=True,
     )
+
+
+def _without_own_entities(data: bytes) -> bytes:
+    """The feed as UTF-8 (feedparser's own decoding, so a declaration in UTF-16, UTF-32
+    or EBCDIC is seen too), its prolog without the document type declaration; an entity
+    declared anywhere else in the prolog refuses the file. The body is not searched, so
+    an article that mentions ``<!ENTITY`` is read."""
+    utf8 = convert_to_utf8({}, data, {})
+    root = _ELEMENT.search(utf8)
+    cut = root.start() if root else len(utf8)
+    head = _DOCTYPE.sub(b"", _COMMENT.sub(b"", utf8[:cut]), count=1)
+    if _ENTITY.search(head):
+        raise ExtractError("a feed that declares entities of its own (refused: they can expand without limit)")
+    return head + utf8[cut:]
 
 
 def _entry_text(entry: Any) -> str:

@@ -13,7 +13,9 @@ can neither read local files nor blow up in memory.
 from __future__ import annotations
 
 import io
+import re
 
+from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 from ..errors import ExtractError, NotADocumentError
@@ -42,14 +44,28 @@ def extract(data: bytes, source: str) -> Document:
 
 
 def _root_name(data: bytes) -> str:
-    """The root element's local name, read past the prolog only ('' if there is none)."""
+    """The root element's local name, read past the prolog only ('' if there is none).
+
+    lxml reads it; when the bytes near the start are not well-formed (a feed's bare
+    ``&`` in the same block), the first element's name is read from the text (decoded
+    as feedparser decodes feeds), past any comments and document type declaration."""
     events = etree.iterparse(io.BytesIO(data), events=("start",), resolve_entities=False,
                              no_network=True, load_dtd=False, huge_tree=False)
     try:
         _, element = next(events)
-    except (etree.XMLSyntaxError, StopIteration):
+        return etree.QName(element).localname
+    except StopIteration:
         return ""
-    return etree.QName(element).localname
+    except etree.XMLSyntaxError:
+        pass
+    text = convert_to_utf8({}, data, {}).decode("utf-8", "replace")
+    found = _FIRST_ELEMENT.search(_DOCTYPE.sub("", _COMMENT.sub("", text), count=1))
+    return found[1].rpartition(":")[2] if found else ""
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_DOCTYPE = re.compile(r"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.S | re.I)
+_FIRST_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 
 
 def _one_line(exc: etree.XMLSyntaxError) -> str:
