@@ -121,3 +121,48 @@ def test_latex_special_characters_and_several_authors(tmp_path):
     assert page.author == "Elina Vuorinen; Jari Kallio"
     assert [v for t, v in ris_fields(page.citation(style="ris")) if t == "AU"] == ["Vuorinen, Elina", "Kallio, Jari"]
     assert "  author = {Elina Vuorinen and Jari Kallio},\n" in page.citation(style="bibtex")
+
+
+def view(**fields) -> "DocumentView":
+    """A document as ``KnowledgeBase.get`` returns it, for the naming rules alone."""
+    from smartclean_kb.kb import DocumentView
+
+    base = dict(doc_id="0123456789abcdef", source="docs/muistio.html", title="Muistio", doc_type="page",
+                url="https://example.org/muistio", author="", date="2016-05-03", lang="fi", langs=("fi",),
+                description="", pages=None, passages=[], translations=[])
+    return DocumentView(**{**base, **fields})
+
+
+@pytest.mark.parametrize("author, ris_names, bib_author, key", [
+    ("Vuorinen, Elina", ["Vuorinen, Elina"], "Vuorinen, Elina", "vuorinen"),
+    ("Jan van der Berg; Carl af Forselles", ["van der Berg, Jan", "af Forselles, Carl"],
+     "Jan van der Berg and Carl af Forselles", "berg"),
+    ("Elina Vuorinen.", ["Vuorinen, Elina"], "Elina Vuorinen", "vuorinen"),
+    ("Elina V.", ["V., Elina"], "Elina V.", "v"),
+    ("Øystein Ærø", ["Ærø, Øystein"], "Øystein Ærø", "aero"),
+    ("Helsingin kaupunki", ["Helsingin kaupunki,"], "{Helsingin kaupunki}", "helsingin"),
+])
+def test_names_as_reference_managers_read_them(author, ris_names, bib_author, key):
+    doc = view(author=author)
+    assert [v for t, v in ris_fields(doc.citation(style="ris")) if t == "AU"] == ris_names
+    bib = doc.citation(style="bibtex")
+    assert f"  author = {{{bib_author}}},\n" in bib and bib.startswith(f"@online{{{key}2016-01234567,")
+
+
+def test_each_feed_entry_has_its_own_key_and_an_untitled_one_is_the_feed():
+    passages = [{"passage_id": f"0123456789abcdef-000{i}", "page": None, "heading": heading, "url": url}
+                for i, (heading, url) in enumerate([("Kutsu seminaariin", "https://e.org/1"),
+                                                    ("Kutsu työpajaan", "https://e.org/2"), ("", "https://e.org/3")])]
+    feed = view(doc_type="feed", title="Uutiset", passages=passages)
+    keys = {feed.citation(style="bibtex", at=p["passage_id"]).split(",")[0] for p in passages}
+    assert len(keys) == 3
+    assert feed.citation(at=passages[2]["passage_id"]) == "Uutiset. https://e.org/3."
+
+
+def test_the_api_cites_a_document_where_its_query_points(fixture_kb):
+    client = create_app(fixture_kb.path).test_client()
+    hit = fixture_kb.search("päästöt", doc_type="report")[0]
+    data = client.get(f"/api/documents/{hit.doc_id}?q=päästöt").get_json()
+    assert data["cited_passage"] == hit.passage_id
+    assert data["citation"] == client.get(f"/api/documents/{hit.doc_id}/citation?q=päästöt").get_data(as_text=True)
+    assert data["citation"].endswith(f"p. {hit.page}.")

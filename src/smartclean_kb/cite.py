@@ -8,7 +8,9 @@ EndNote and Mendeley import; BibTeX (biblatex fields) what LaTeX users keep.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,31 +151,62 @@ def _record(doc: DocumentView, page: int | None, heading: str, link: str) -> _Re
     if doc.doc_type == "statute" and (section := section_label(heading)):
         title = f"{title} {section}"
     elif link:
-        container, url, date = title, link, ""
-        title = (heading.rsplit(" › ", 1)[-1] or title).rstrip(".")
-    authors = tuple(name.strip() for name in re.split(r"\s*;\s*", doc.author) if name.strip())
+        url, date = link, ""
+        if entry_title := heading.rsplit(" › ", 1)[-1].rstrip("."):
+            container, title = title, entry_title
+    authors = tuple(_name(part) for part in re.split(r"\s*;\s*", doc.author) if _name(part))
     return _Record(kind=doc.doc_type, title=title, authors=authors, date=date, publisher=publisher(doc),
                    container=container, url=url, page=page, lang=doc.lang, doc_id=doc.doc_id,
                    file=Path(doc.source).name)
+
+
+def _name(name: str) -> str:
+    """A name without the full stop that ends a byline (``Elina Vuorinen.``), keeping an
+    initial's (``Elina V.``)."""
+    name = " ".join(name.split())
+    return name[:-1] if name.endswith(".") and not re.search(r"(?:^|\s)\w\.$", name) else name
 
 
 def _year(date: str) -> str:
     return date[:4] if date[:4].isdigit() else ""
 
 
+#: Words that belong to a surname in lower case: ``Jan van der Berg``, ``Carl af Forselles``.
+_PARTICLES = frozenset({"af", "av", "da", "de", "del", "della", "den", "der", "di", "du", "la", "le",
+                        "van", "von", "zu"})
+
+
 def _is_person(name: str) -> bool:
-    """``Elina Vuorinen`` is a person; an organisation has ``&``, a digit, a word in
-    lower case (``Helsingin kaupunki``) or a hyphen opening a word (``-säätiö``)."""
+    """``Elina Vuorinen`` (or ``Vuorinen, Elina``, ``Jan van der Berg``) is a person; an
+    organisation has ``&``, a digit, another word in lower case (``Helsingin kaupunki``)
+    or a hyphen opening a word (``-säätiö``)."""
+    if name.count(",") == 1:
+        last, first = (part.strip() for part in name.split(","))
+        name = f"{first} {last}"
     words = name.split()
-    return 2 <= len(words) <= 4 and all(w[:1].isupper() and not re.search(r"[&\d]", w) for w in words)
+    named = [w for w in words if w not in _PARTICLES]
+    return (2 <= len(words) <= 5 and len(named) >= 2 and words[0] not in _PARTICLES
+            and all(w[:1].isupper() and not re.search(r"[&\d]", w) for w in named))
+
+
+def _surname_first(name: str) -> tuple[str, str]:
+    """A person's (surname with its particles, first names): ``van der Berg``, ``Jan``."""
+    if "," in name:
+        last, first = (part.strip() for part in name.split(",", 1))
+        return last, first
+    words = name.split()
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1] in _PARTICLES:
+        cut -= 1
+    return " ".join(words[cut:]), " ".join(words[:cut])
 
 
 def _ris_name(name: str) -> str:
     """``Vuorinen, Elina``; ``Smart & Clean -säätiö,`` (the comma keeps it whole)."""
     if not _is_person(name):
         return f"{name},"
-    *first, last = name.split()
-    return f"{last}, {' '.join(first)}"
+    last, first = _surname_first(name)
+    return f"{last}, {first}"
 
 
 def _bib_name(name: str) -> str:
@@ -189,9 +222,20 @@ def _bib_key(r: _Record) -> str:
     """``vuorinen2018-1a2b3c4d``: the first author's last name (an organisation's first
     word, else the title's), the year, and the document id's start, so keys stay unique."""
     if r.authors:
-        words = r.authors[0].split()
-        word = words[-1] if _is_person(r.authors[0]) else words[0]
+        person = _is_person(r.authors[0])
+        word = _surname_first(r.authors[0])[0].split()[-1] if person else r.authors[0].split()[0]
     else:
         word = (r.title.split() or ["doc"])[0]
-    ascii_word = re.sub(r"[^a-z0-9]", "", word.lower().translate(str.maketrans("åäöü", "aaou"))) or "doc"
-    return f"{ascii_word}{_year(r.date)}-{r.doc_id[:8]}"
+    key = f"{_ascii(word) or 'doc'}{_year(r.date)}-{r.doc_id[:8]}"
+    if r.container:  # a feed's entries share its doc_id: their links tell them apart
+        key += "-" + hashlib.blake2b(r.url.encode(), digest_size=3).hexdigest()
+    return key
+
+
+def _ascii(word: str) -> str:
+    """``Ærø`` -> ``aero``, ``Weiß`` -> ``weiss``, ``Zoé`` -> ``zoe``: a key's letters."""
+    word = word.lower().translate(_LIGATURES)
+    return re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", word))
+
+
+_LIGATURES = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"})

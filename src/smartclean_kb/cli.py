@@ -289,7 +289,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
         doc = kb.get(doc_id, query=query)
         cited = kb.cited_passage(doc_id, query=query)
     if as_json:
-        _echo_json(doc.to_dict())
+        _echo_json(doc.to_dict(cited))
         return
     click.echo(doc.title or doc.source)
     click.echo(" · ".join(x for x in (doc.doc_type, doc.author, doc.date, doc.lang, doc.url) if x))

@@ -114,11 +114,13 @@ class DocumentView:
     passages: list[dict[str, Any]]
     translations: list[Translation]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, cited: str | None = None) -> dict[str, Any]:
+        """JSON-ready, with the citation at passage ``cited`` (see ``KnowledgeBase.cited_passage``)."""
         data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
         data["translations"] = [t.to_dict() for t in self.translations]
         data["passages"] = [{**p, "translations": [t.to_dict() for t in p["translations"]]} for p in self.passages]
-        data["citation"] = self.citation()
+        data["citation"] = self.citation(at=cited)
+        data["cited_passage"] = cited
         return data
 
     def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "",

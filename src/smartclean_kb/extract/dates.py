@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?")
+#: A month 01-12 and a day 01-31 only: ``2016-2017`` is a span of years, not month 20.
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d\d)(?!\d)")
 _PDF = re.compile(r"^D?:?((?:19|20)\d\d)(\d\d)?(\d\d)?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")

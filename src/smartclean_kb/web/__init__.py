@@ -318,8 +318,9 @@ def create_app(index_path=None) -> Flask:
 
     @app.get("/api/documents/<doc_id>")
     def api_document(doc_id: str):
-        doc = kb.get(doc_id, query=request.args.get("q") or None)
-        data = doc.to_dict()
+        q = request.args.get("q") or None
+        doc = kb.get(doc_id, query=q)
+        data = doc.to_dict(kb.cited_passage(doc_id, query=q))
         for passage in data["passages"]:
             passage["highlight"] = str(fmt.marks(passage["marked"]))
         return jsonify({"ok": True, **data})
