@@ -670,7 +670,7 @@ def test_a_feed_entry_shows_and_cites_its_own_link(tmp_path):
     link = soup.find(id=f"p-{hit['passage_id']}").find_next_sibling("p", class_="passage-link").a
     assert link["href"] == "https://example.org/uutiset/kaupunkipyorat"
     assert soup.select_one("#citation").get_text() == (
-        "Kaupunkipyörät palaavat Espooseen. Smart & Clean -uutiset. https://example.org/uutiset/kaupunkipyorat.")
+        "Kaupunkipyörät palaavat Espooseen (2016). Smart & Clean -uutiset. https://example.org/uutiset/kaupunkipyorat.")
 
 
 def test_a_statute_hit_links_the_same_section_in_the_other_language(tmp_path):

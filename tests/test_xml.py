@@ -251,13 +251,17 @@ def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
     assert kb.search("biokaasubussit")[0].url == "https://example.org/uutiset"
     view = kb.get(kb.search("biokaasubussit")[0].doc_id)
     assert [p["url"] for p in view.passages] == ["https://example.org/uutiset/kaupunkipyorat", ""]
-    # An entry is cited by its own title and link, in the feed, without the feed's (newest) date.
+    # Each entry is of its own date: found, filtered and sorted by it; the feed's is its newest.
+    assert view.date == "2016-06-14"
+    assert [(h.date, h.year) for h in kb.search("kaupunkipyöräasemat OR biokaasubussit", sort="oldest")] == [
+        ("2016-05-02", 2016), ("2016-06-14", 2016)]
+    # An entry is cited by its own title, date and link, in the feed.
     entry = view.passages[0]["passage_id"]
-    assert view.citation(at=entry) == ("Kaupunkipyörät palaavat Espooseen. Smart & Clean -uutiset. "
+    assert view.citation(at=entry) == ("Kaupunkipyörät palaavat Espooseen (2016). Smart & Clean -uutiset. "
                                        "https://example.org/uutiset/kaupunkipyorat.")
     ris = view.citation(style="ris", at=entry)
     assert "T2  - Smart & Clean -uutiset\r\n" in ris and "UR  - https://example.org/uutiset/kaupunkipyorat\r\n" in ris
-    assert "PY  - " not in ris
+    assert "DA  - 2016/05/02/\r\n" in ris
 
 
 def test_an_atom_feed_in_an_xml_file(tmp_path):

@@ -71,7 +71,7 @@ def publisher(doc: DocumentView) -> str:
 
 
 def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
-         link: str = "") -> str:
+         link: str = "", entry_date: str = "") -> str:
     """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes.
 
     A statute is cited by its title and number, which holds its year (``Jätelaki
@@ -79,7 +79,7 @@ def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page
     when one is given (``Jätelaki (646/2011) 28 §``); a feed by its own title and link,
     or, given an entry's ``link``, by the entry's title under the feed's.
     """
-    r = _record(doc, page, heading, link)
+    r = _record(doc, page, heading, link, entry_date)
     year = _year(r.date)
     if year and re.search(rf"/{year}\)(?: \d+(?:\s*[a-z])?\s*§)?$", r.title):  # the statute number holds it
         year = ""
@@ -94,10 +94,11 @@ def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page
     return " ".join(parts)
 
 
-def ris(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "") -> str:
+def ris(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "",
+        entry_date: str = "") -> str:
     """The document as one RIS record (CRLF line ends, as the format has them). People
     are ``Surname, First``; an organisation ends in a comma, so it is not split."""
-    r = _record(doc, page, heading, link)
+    r = _record(doc, page, heading, link, entry_date)
     lines = [("TY", _RIS_TYPES.get(r.kind, "GEN")), ("TI", r.title)]
     lines += [("AU", _ris_name(name)) for name in r.authors]
     if r.container:
@@ -118,10 +119,11 @@ def ris(doc: DocumentView, page: int | None = None, heading: str = "", link: str
     return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines) + "ER  - \r\n"
 
 
-def bibtex(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "") -> str:
+def bibtex(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "",
+           entry_date: str = "") -> str:
     """The document as one biblatex entry; names of organisations are braced whole, so
     ``Smart & Clean -säätiö`` is not read as a person's surname and first names."""
-    r = _record(doc, page, heading, link)
+    r = _record(doc, page, heading, link, entry_date)
     kind = _BIBTEX_TYPES.get(r.kind, "misc")
     if kind == "online" and not r.url:
         kind = "misc"
@@ -143,15 +145,16 @@ def bibtex(doc: DocumentView, page: int | None = None, heading: str = "", link: 
     return f"@{kind}{{{_bib_key(r)},\n{body}\n}}\n"
 
 
-def _record(doc: DocumentView, page: int | None, heading: str, link: str) -> _Record:
+def _record(doc: DocumentView, page: int | None, heading: str, link: str, entry_date: str) -> _Record:
     """The citation's facts. A feed entry (its ``link``) is its own title, at its own
-    address, in the feed, undated: the feed's date is its newest entry's, not this one's."""
+    address, of its own date (``entry_date``; none rather than the feed's, which is its
+    newest entry's), in the feed."""
     title = (doc.title or Path(doc.source).name or doc.doc_id).rstrip(".")
     container, url, date = "", doc.url, doc.date
     if doc.doc_type == "statute" and (section := section_label(heading)):
         title = f"{title} {section}"
     elif link:
-        url, date = link, ""
+        url, date = link, entry_date
         if entry_title := heading.rsplit(" › ", 1)[-1].rstrip("."):
             container, title = title, entry_title
     authors = tuple(_name(part) for part in re.split(r"\s*;\s*", doc.author) if _name(part))

@@ -1248,6 +1248,8 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         doc_type=ID(stored=True, sortable=True),
         date=STORED(),
+        # The document's date where a passage has its own (a feed entry's ``date``).
+        doc_date=STORED(),
         # The date as YYYYMMDD (0: none; a missing month or day 00), for sorting by date.
         date_key=COLUMN(NumericColumn("I", default=0)),
         year=ID(stored=True, sortable=True),

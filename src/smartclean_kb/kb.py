@@ -129,19 +129,20 @@ class DocumentView:
         names; ``at`` a passage id gives both, and a feed entry's own link): ``text`` to paste (``Jätelaki (646/2011)
         28 §. Suomen säädöskokoelma.``), ``ris`` or ``bibtex`` for a reference manager.
         See :mod:`smartclean_kb.cite`."""
-        link = ""
+        link = entry_date = ""
         if at is not None:
             passage = next((p for p in self.passages if p["passage_id"] == at), None)
             if passage is None:
                 raise NotFoundError(f"document {self.doc_id} has no passage {at!r}")
             page, heading, link = passage["page"], passage["heading"], passage.get("url") or ""
+            entry_date = passage.get("date", "") if link else ""
         if style not in cite.FORMATS:
             raise ValueError(f"citation style must be one of {', '.join(cite.FORMATS)}")
         if style == "ris":
-            return cite.ris(self, page, heading, link)
+            return cite.ris(self, page, heading, link, entry_date)
         if style == "bibtex":
-            return cite.bibtex(self, page, heading, link)
-        return cite.text(self, page, page_label, heading, link)
+            return cite.bibtex(self, page, heading, link, entry_date)
+        return cite.text(self, page, page_label, heading, link, entry_date)
 
 
 class KnowledgeBase:
@@ -276,12 +277,13 @@ class KnowledgeBase:
                 "passage_id": p["passage_id"], "ordinal": p["ordinal"], "text": p["text"],
                 "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
                 "page": p.get("page"), "heading": p.get("heading", ""), "url": p.get("link") or "",
+                "date": p.get("date", ""),
                 "matched": MARK_OPEN in marked, "translations": same_section.get(p["passage_id"], []),
             })
         return DocumentView(
             doc_id=doc_id, source=first.get("source", ""), title=first.get("title", ""),
             doc_type=first.get("doc_type", ""), url=first.get("url", ""),
-            author=first.get("author", ""), date=first.get("date", ""),
+            author=first.get("author", ""), date=first.get("doc_date") or first.get("date", ""),
             lang=first.get("doc_lang", ""), langs=tuple(first.get("doc_langs") or ()),
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations,
@@ -858,7 +860,6 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
     assert doc is not None
     doc_id = item.passages[0].doc_id
     translations = [list(t) for t in doc.translations]
-    dated = date_key(doc.date)
     langs = Counter(p.lang for p in item.passages)
     main = max(langs, key=langs.__getitem__, default="")
     key = family(item.file.key, main) or None
@@ -866,8 +867,10 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
         writer.add_document(
             passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
             source=item.file.source, relpath=item.file.relpath, title=doc.title,
-            url=doc.url or None, doc_type=doc.doc_type, date=doc.date,
-            year=str(year_of(doc.date) or "") or None, date_key=dated, author=doc.author,
+            url=doc.url or None, doc_type=doc.doc_type, date=p.date or doc.date,
+            doc_date=doc.date if p.date and p.date != doc.date else None,
+            year=str(year_of(p.date or doc.date) or "") or None, date_key=date_key(p.date or doc.date),
+            author=doc.author,
             lang=p.lang, lang_prob=round(p.lang_probability, 4),
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",
             doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,

@@ -40,6 +40,8 @@ class Block:
     anchor: str = ""
     #: Its own address, when it has one apart from the document's (a feed's entry).
     link: str = ""
+    #: Its own date, when it has one apart from the document's (a feed's entry).
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Passage:
     lang_probability: float = 0.0
     anchor: str = ""
     link: str = ""
+    date: str = ""
 
     @property
     def heading(self) -> str:

@@ -23,13 +23,15 @@ def document_id(source: str) -> str:
 
 
 class _Key(NamedTuple):
-    """What a passage's blocks share: a passage never mixes pages, languages, anchors or links."""
+    """What a passage's blocks share: a passage never mixes pages, languages, anchors,
+    links or dates."""
 
     headings: tuple[str, ...]
     page: int | None
     lang: str
     anchor: str
     link: str
+    date: str
 
 
 def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
@@ -41,7 +43,7 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
         if merged:
             prev_texts, prev = merged[-1]
             prev_words = sum(len(t.split()) for t in prev_texts)
-            fits = (key.page, key.lang, key.anchor, key.link) == (prev.page, prev.lang, prev.anchor, prev.link)
+            fits = key[1:] == prev[1:]
             fits = fits and prev_words + words <= PASSAGE_MAX_WORDS
             fits = fits and (key.headings == prev.headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
@@ -61,6 +63,7 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             page=key.page,
             anchor=key.anchor,
             link=key.link,
+            date=key.date,
         )
         for ordinal, (texts, key) in enumerate(merged)
     ]
@@ -72,7 +75,7 @@ def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], _Key]]:
     words = 0
     key: _Key | None = None
     for block in blocks:
-        block_key = _Key(block.headings, block.page, block.lang, block.anchor, block.link)
+        block_key = _Key(block.headings, block.page, block.lang, block.anchor, block.link, block.date)
         if current and block_key != key:
             yield current, key
             current, words = [], 0

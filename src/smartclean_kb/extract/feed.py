@@ -2,7 +2,7 @@
 
 feedparser reads every RSS and Atom dialect and their dates; an entry's title heads its
 summary or content, whose HTML is read as the HTML extractor reads a paragraph, and its
-link is the passage's own. The document is the feed: its title, link, language and
+link and date are the passage's own (a year filter or a date sort sees the entry's). The document is the feed: its title, link, language and
 latest date.
 """
 
@@ -53,10 +53,11 @@ def extract(data: bytes, source: str) -> Document:
     for entry in parsed.entries:
         title = _plain(entry.get("title", ""))
         text = _entry_text(entry)
+        date = _date(entry)
         if text or title:
             blocks.append(Block(text=text or title, headings=(title,) if title and text else (),
-                                link=entry.get("link", "")))
-        if date := _date(entry):
+                                link=entry.get("link", ""), date=date))
+        if date:
             dates.append(date)
     if not blocks:
         raise ExtractError("a feed whose entries have no text")
