@@ -18,15 +18,14 @@ from bs4 import BeautifulSoup
 
 from ..errors import ExtractError
 from ..models import Block, Document
+from . import prolog
 from .html import element_text
 
 _POSITION = re.compile(r"^<unknown>:\d+:\d+:\s*")
-#: The first element's start: what comes before it is the prolog.
-_ELEMENT = re.compile(rb"<[A-Za-z_]")
-_COMMENT = re.compile(rb"<!--.*?-->", re.S)
-#: The document type declaration, with any entities its internal subset declares.
-_DOCTYPE = re.compile(rb"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.S | re.I)
-_ENTITY = re.compile(rb"<!ENTITY", re.I)
+#: What may declare entities: a document type, or an entity declaration outside one.
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+_UTF8_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+
 
 def is_feed(root_name: str) -> bool:
     """Whether an XML root element (local name, lower case) is a feed's: RSS, Atom, RDF."""
@@ -77,16 +76,18 @@ def extract(data: bytes, source: str) -> Document:
 
 def _without_own_entities(data: bytes) -> bytes:
     """The feed as UTF-8 (feedparser's own decoding, so a declaration in UTF-16, UTF-32
-    or EBCDIC is seen too), its prolog without the document type declaration; an entity
-    declared anywhere else in the prolog refuses the file. The body is not searched, so
-    an article that mentions ``<!ENTITY`` is read."""
+    or EBCDIC is seen too) with nothing before its root but an XML declaration: the
+    document type, comments and processing instructions of its prolog are dropped
+    (feedparser reads entities even out of a comment there). A prolog that cannot be
+    walked to a root refuses the file if it declares anything. The body is left as it
+    is, so an article that mentions ``<!ENTITY`` is read."""
     utf8 = convert_to_utf8({}, data, {})
-    root = _ELEMENT.search(utf8)
-    cut = root.start() if root else len(utf8)
-    head = _DOCTYPE.sub(b"", _COMMENT.sub(b"", utf8[:cut]), count=1)
-    if _ENTITY.search(head):
+    root = prolog.read(utf8).root
+    if root is not None:
+        return _UTF8_DECLARATION + utf8[root:]
+    if _DECLARATION.search(utf8):
         raise ExtractError("a feed that declares entities of its own (refused: they can expand without limit)")
-    return head + utf8[cut:]
+    return utf8
 
 
 def _entry_text(entry: Any) -> str:

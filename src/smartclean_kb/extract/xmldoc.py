@@ -13,14 +13,13 @@ can neither read local files nor blow up in memory.
 from __future__ import annotations
 
 import io
-import re
 
 from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 from ..errors import ExtractError, NotADocumentError
 from ..models import Document
-from . import feed, statute
+from . import feed, prolog, statute
 
 
 def extract(data: bytes, source: str) -> Document:
@@ -47,8 +46,8 @@ def _root_name(data: bytes) -> str:
     """The root element's local name, read past the prolog only ('' if there is none).
 
     lxml reads it; when the bytes near the start are not well-formed (a feed's bare
-    ``&`` in the same block), the first element's name is read from the text (decoded
-    as feedparser decodes feeds), past any comments and document type declaration."""
+    ``&`` in the same block), the prolog is walked to it in the text as feedparser
+    decodes feeds."""
     events = etree.iterparse(io.BytesIO(data), events=("start",), resolve_entities=False,
                              no_network=True, load_dtd=False, huge_tree=False)
     try:
@@ -58,14 +57,7 @@ def _root_name(data: bytes) -> str:
         return ""
     except etree.XMLSyntaxError:
         pass
-    text = convert_to_utf8({}, data, {}).decode("utf-8", "replace")
-    found = _FIRST_ELEMENT.search(_DOCTYPE.sub("", _COMMENT.sub("", text), count=1))
-    return found[1].rpartition(":")[2] if found else ""
-
-
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_DOCTYPE = re.compile(r"<!DOCTYPE\b[^\[>]*(?:\[.*?\]\s*)?>", re.S | re.I)
-_FIRST_ELEMENT = re.compile(r"<([A-Za-z_][\w.:-]*)")
+    return prolog.root_name(convert_to_utf8({}, data, {}))
 
 
 def _one_line(exc: etree.XMLSyntaxError) -> str:
