@@ -212,7 +212,8 @@ def test_a_real_news_page_gives_its_article_and_no_chrome(shared_data):
 @pytest.mark.parametrize("written, date", [
     ("2016-05-03T10:00:00+03:00", "2016-05-03"), ("3.5.2016", "2016-05-03"), ("2016-05", "2016-05"),
     ("2016-2017", "2016"),  # a span of years, not month 20
-    ("2016-13-01", "2016"), ("D:20160503", "2016-05-03"), ("", ""),
+    ("2016-13-01", "2016"), ("D:20160503", "2016-05-03"), ("D:20161399", "2016"), ("20160599", "2016-05"),
+    ("2016-5-3", "2016-05-03"), ("1999-12-31", "1999-12-31"), ("", ""),
 ])
 def test_dates_are_read_as_written(written, date):
     from smartclean_kb.extract.dates import normalise_date

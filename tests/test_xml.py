@@ -264,6 +264,24 @@ def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
     assert "DA  - 2016/05/02/\r\n" in ris
 
 
+def test_an_undated_entry_stays_undated(tmp_path):
+    """An entry without a date is not given the feed's (its newest entry's, or the
+    channel's): no year to filter it by, last in a date sort, cited without a year."""
+    undated = RSS.replace("</channel>", "<pubDate>Mon, 03 Jan 2022 09:00:00 +0200</pubDate><item>"
+                          "<title>Pyöräkatsaus</title><link>https://example.org/uutiset/katsaus</link>"
+                          "<description>Kaupunkipyörien käyttö kasvoi.</description></item></channel>")
+    write(tmp_path / "uutiset.rss", undated)
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([tmp_path / "uutiset.rss"])
+    hits = kb.search("kaupunkipyörien OR kaupunkipyöräasemat OR biokaasulla", sort="newest")
+    assert [(h.heading, h.date, h.year) for h in hits] == [
+        ("Biokaasubussit liikenteeseen", "2016-06-14", 2016), ("Kaupunkipyörät palaavat Espooseen", "2016-05-02", 2016),
+        ("Pyöräkatsaus", "", None)]
+    assert "Pyöräkatsaus" not in [h.heading for h in kb.search("kaupunkipyörien", year="2016-")]
+    view = kb.get(hits[2].doc_id)
+    assert view.citation(at=hits[2].passage_id) == "Pyöräkatsaus. Smart & Clean -uutiset. https://example.org/uutiset/katsaus."
+
+
 def test_an_atom_feed_in_an_xml_file(tmp_path):
     doc = extract(write(tmp_path / "blogg.xml", ATOM))
     assert (doc.title, doc.date, doc.url, doc.declared_lang) == (

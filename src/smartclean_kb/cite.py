@@ -48,6 +48,7 @@ class _Record:
     date: str
     publisher: str
     container: str  # where an entry appeared: a feed entry's feed
+    entry: bool  # a part with its own link (a feed entry), which shares its document's id
     url: str
     page: int | None
     lang: str
@@ -85,7 +86,7 @@ def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page
         year = ""
     who = "; ".join(r.authors)
     if who:
-        parts = [f"{who.rstrip('.')} ({year})." if year else f"{who.rstrip('.')}.", f"{r.title}."]
+        parts = [f"{who} ({year})." if year else who if who.endswith(".") else f"{who}.", f"{r.title}."]
     else:
         parts = [f"{r.title} ({year})." if year else f"{r.title}."]
     parts += [f"{x}." for x in (r.container, r.publisher) if x]
@@ -158,7 +159,7 @@ def _record(doc: DocumentView, page: int | None, heading: str, link: str, entry_
         if entry_title := heading.rsplit(" › ", 1)[-1].rstrip("."):
             container, title = title, entry_title
     authors = tuple(_name(part) for part in re.split(r"\s*;\s*", doc.author) if _name(part))
-    return _Record(kind=doc.doc_type, title=title, authors=authors, date=date, publisher=publisher(doc),
+    return _Record(kind=doc.doc_type, title=title, authors=authors, date=date, publisher=publisher(doc), entry=bool(link),
                    container=container, url=url, page=page, lang=doc.lang, doc_id=doc.doc_id,
                    file=Path(doc.source).name)
 
@@ -179,29 +180,45 @@ _PARTICLES = frozenset({"af", "av", "da", "de", "del", "della", "den", "der", "d
                         "van", "von", "zu"})
 
 
-def _is_person(name: str) -> bool:
-    """``Elina Vuorinen`` (or ``Vuorinen, Elina``, ``Jan van der Berg``) is a person; an
-    organisation has ``&``, a digit, another word in lower case (``Helsingin kaupunki``)
-    or a hyphen opening a word (``-säätiö``)."""
+#: Titles before a name and suffixes after it, which are no part of either.
+_TITLES = frozenset({"dr.", "dr", "prof.", "prof", "mr.", "mrs.", "ms."})
+_SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr"})
+
+
+def _parts(name: str) -> tuple[list[str], list[str], str]:
+    """(first names, surname words with their particles, suffix) of a person's name
+    written either way (``Jan van der Berg``, ``von Wright, Georg Henrik``), without titles."""
     if name.count(",") == 1:
         last, first = (part.strip() for part in name.split(","))
-        name = f"{first} {last}"
-    words = name.split()
-    named = [w for w in words if w not in _PARTICLES]
-    return (2 <= len(words) <= 5 and len(named) >= 2 and words[0] not in _PARTICLES
+        words = first.split() + last.split()
+    else:
+        words = name.split()
+    words = [w for w in words if w.lower() not in _TITLES] or words
+    suffix = words.pop() if len(words) > 2 and words[-1].lower() in _SUFFIXES else ""
+    cut = len(words) - 1
+    while cut > 1 and words[cut - 1] in _PARTICLES:
+        cut -= 1
+    return words[:cut], words[cut:], suffix
+
+
+def _is_person(name: str) -> bool:
+    """``Elina Vuorinen`` (or ``Vuorinen, Elina``, ``Jan van der Berg``, ``Dr. Anna
+    Virtanen``) is a person: two to five capitalised words, lower-case particles only
+    just before the surname. An organisation has ``&``, a digit, another word in lower
+    case (``Helsingin kaupunki``, ``Centre de Recherche Scientifique``) or a hyphen
+    opening a word (``-säätiö``)."""
+    if name.count(",") > 1:
+        return False
+    first, last, _ = _parts(name)
+    named = first + [w for w in last if w not in _PARTICLES]
+    return (len(first) >= 1 and 2 <= len(first) + len(last) <= 5
             and all(w[:1].isupper() and not re.search(r"[&\d]", w) for w in named))
 
 
 def _surname_first(name: str) -> tuple[str, str]:
-    """A person's (surname with its particles, first names): ``van der Berg``, ``Jan``."""
-    if "," in name:
-        last, first = (part.strip() for part in name.split(",", 1))
-        return last, first
-    words = name.split()
-    cut = len(words) - 1
-    while cut > 1 and words[cut - 1] in _PARTICLES:
-        cut -= 1
-    return " ".join(words[cut:]), " ".join(words[:cut])
+    """A person's (surname with its particles, first names and suffix): ``van der Berg``, ``Jan``."""
+    first, last, suffix = _parts(name)
+    return " ".join(last), " ".join(first) + (f", {suffix}" if suffix else "")
 
 
 def _ris_name(name: str) -> str:
@@ -213,8 +230,12 @@ def _ris_name(name: str) -> str:
 
 
 def _bib_name(name: str) -> str:
-    """A person's name as written, an organisation's braced whole."""
-    return _bib_escape(name) if _is_person(name) else f"{{{_bib_escape(name)}}}"
+    """A person as ``Surname, First`` (``van der Berg, Jan``; ``Virtanen, Jr, Anna``),
+    which BibTeX cannot misread; an organisation braced whole."""
+    if not _is_person(name):
+        return f"{{{_bib_escape(name)}}}"
+    first, last, suffix = _parts(name)
+    return _bib_escape(", ".join(x for x in (" ".join(last), suffix, " ".join(first)) if x))
 
 
 def _bib_escape(value: str) -> str:
@@ -230,7 +251,7 @@ def _bib_key(r: _Record) -> str:
     else:
         word = (r.title.split() or ["doc"])[0]
     key = f"{_ascii(word) or 'doc'}{_year(r.date)}-{r.doc_id[:8]}"
-    if r.container:  # a feed's entries share its doc_id: their links tell them apart
+    if r.entry:  # a feed's entries share its doc_id: their links tell them apart
         key += "-" + hashlib.blake2b(r.url.encode(), digest_size=3).hexdigest()
     return key
 

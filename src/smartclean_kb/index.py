@@ -1248,7 +1248,7 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         doc_type=ID(stored=True, sortable=True),
         date=STORED(),
-        # The document's date where a passage has its own (a feed entry's ``date``).
+        # The document's date where each passage has its own (a feed's entries: ``date``).
         doc_date=STORED(),
         # The date as YYYYMMDD (0: none; a missing month or day 00), for sorting by date.
         date_key=COLUMN(NumericColumn("I", default=0)),

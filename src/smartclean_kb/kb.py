@@ -283,7 +283,7 @@ class KnowledgeBase:
         return DocumentView(
             doc_id=doc_id, source=first.get("source", ""), title=first.get("title", ""),
             doc_type=first.get("doc_type", ""), url=first.get("url", ""),
-            author=first.get("author", ""), date=first.get("doc_date") or first.get("date", ""),
+            author=first.get("author", ""), date=first.get("doc_date", first.get("date", "")),
             lang=first.get("doc_lang", ""), langs=tuple(first.get("doc_langs") or ()),
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations,
@@ -864,12 +864,13 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
     main = max(langs, key=langs.__getitem__, default="")
     key = family(item.file.key, main) or None
     for p, fields in zip(item.passages, item.fields, strict=True):
+        date = p.date if doc.block_dates else doc.date
         writer.add_document(
             passage_id=p.passage_id, doc_id=doc_id, ordinal=p.ordinal,
             source=item.file.source, relpath=item.file.relpath, title=doc.title,
-            url=doc.url or None, doc_type=doc.doc_type, date=p.date or doc.date,
-            doc_date=doc.date if p.date and p.date != doc.date else None,
-            year=str(year_of(p.date or doc.date) or "") or None, date_key=date_key(p.date or doc.date),
+            url=doc.url or None, doc_type=doc.doc_type, date=date,
+            doc_date=doc.date if doc.block_dates else None,
+            year=str(year_of(date) or "") or None, date_key=date_key(date),
             author=doc.author,
             lang=p.lang, lang_prob=round(p.lang_probability, 4),
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",

@@ -64,6 +64,9 @@ class Document:
     #: Each heading starts a passage, however short: a statute's section or a feed's
     #: entry is what a citation names, and must not share a passage with the next one.
     whole_sections: bool = False
+    #: Each block is of its own date (a feed's entries), "" when it has none: the
+    #: document's date is then only the newest of them, not every passage's.
+    block_dates: bool = False
 
     @property
     def text(self) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-#: A month 01-12 and a day 01-31 only: ``2016-2017`` is a span of years, not month 20.
-_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?(?!\d)")
+#: A month 1-12 and a day 1-31 only (``2016-5-3`` too): ``2016-2017`` is a span of years, not month 20.
+_ISO = re.compile(r"(?<!\d)((?:19|20)\d\d)-(0?[1-9]|1[0-2])(?:-(0?[1-9]|[12]\d|3[01]))?(?!\d)")
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d\d)(?!\d)")
 _PDF = re.compile(r"^D?:?((?:19|20)\d\d)(\d\d)?(\d\d)?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -33,14 +33,23 @@ def normalise_date(value: str) -> str:
     if not value:
         return ""
     if m := _ISO.search(value):
-        return "-".join(p for p in m.groups() if p)
+        return _joined(*m.groups())
     if m := _DMY.search(value):
         day, month, year = (int(g) for g in m.groups())
         if 1 <= month <= 12 and 1 <= day <= 31:
             return f"{year:04d}-{month:02d}-{day:02d}"
     if m := _PDF.match(value):
-        return "-".join(p for p in m.groups() if p)
+        return _joined(*m.groups())
     return ""
+
+
+def _joined(year: str, month: str | None, day: str | None) -> str:
+    """``2016-05-03``, as much of it as is a real month and day (``D:20161399`` is 2016)."""
+    if not month or not 1 <= int(month) <= 12:
+        return year
+    if not day or not 1 <= int(day) <= 31:
+        return f"{year}-{int(month):02d}"
+    return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
 def find_date(text: str) -> str:

@@ -71,6 +71,7 @@ def extract(data: bytes, source: str) -> Document:
         url=feed.get("link", ""),
         declared_lang=(feed.get("language") or "").split("-")[0].strip().lower(),
         whole_sections=True,
+        block_dates=True,
     )
 
 
