@@ -170,6 +170,18 @@ def test_results_sorted_by_date_from_the_page_and_the_api(client):
     assert_error_shape(client.get("/api/search", query_string={"q": query, "sort": "date"}), 400)
 
 
+def test_back_from_a_document_returns_to_the_same_search(client):
+    """Filters, order and page travel with the hit's link, so the document view's
+    "back" link lands on the results the reader left."""
+    search = {"q": "kierrätys OR återvinning OR energy", "lang": "fi", "sort": "oldest", "per_page": "1", "page": "2"}
+    _, soup = page(client, "/", query_string=search)
+    _, doc = page(client, soup.select_one(".hit-title a")["href"])
+    assert args_of(doc.select_one(".back-link")["href"]) == search
+    # A hand-made link with a bad filter still has a way back, without the bad filter.
+    _, doc = page(client, soup.select_one(".hit-title a")["href"].replace("sort=oldest", "sort=sideways"))
+    assert args_of(doc.select_one(".back-link")["href"]) == {"q": search["q"]}
+
+
 def test_the_year_facet_takes_a_span(client):
     """The year facet's form sends its two ends; the results, the chip and the search box
     then carry the span as one year parameter, and the form shows it for changing."""

@@ -286,8 +286,16 @@ def create_app(index_path=None) -> Flask:
             query_problem=query_problem,
             citation=doc.citation(page_label=t("page_short", n="{page}"), at=at),
             cited_id=at,
-            back_url=url_for("search_page", q=q) if q else url_for("search_page"),
+            back_url=search_url(_search_came_from(request.args)) if q else url_for("search_page"),
         )
+
+    def _search_came_from(args) -> SearchParams:
+        """The search a document was opened from (its link carries the filters, order
+        and page), so "back" returns to it; a parameter that does not parse is dropped."""
+        try:
+            return parse(args)
+        except BadParam:
+            return SearchParams(q=args.get("q", ""))
 
     # -- the JSON API -------------------------------------------------------------------------
 
