@@ -2,8 +2,8 @@
 
 feedparser reads every RSS and Atom dialect and their dates; an entry's title heads its
 summary or content, whose HTML is read as the HTML extractor reads a paragraph, and its
-link and date are the passage's own (a year filter or a date sort sees the entry's). The document is the feed: its title, link, language and
-latest date.
+link and date are the passage's own (a year filter or a date sort sees the entry's).
+The document is the feed: its title, link, language and latest date.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ def extract(data: bytes, source: str) -> Document:
 
     A feed's own entities are never expanded: feedparser keeps plain-text ones and,
     when expat refuses a file, its loose parser expands them without limit (a 74 KB
-    file became 400 MB of text). The document type declaration is dropped, so a
-    reference to one is left unexpanded (``&a;`` reads ``&a``); a declaration left
-    elsewhere in the prolog refuses the file.
+    file became 400 MB of text). Everything before the root but an XML declaration is
+    dropped (``_without_own_entities``), so a reference is left unexpanded (``&a;``
+    reads ``&a``).
     """
     parsed = feedparser.parse(_without_own_entities(data))
     if not parsed.entries:
@@ -83,7 +83,7 @@ def _without_own_entities(data: bytes) -> bytes:
     walked to a root refuses the file if it declares anything. The body is left as it
     is, so an article that mentions ``<!ENTITY`` is read."""
     utf8 = convert_to_utf8({}, data, {})
-    root = prolog.read(utf8).root
+    root = prolog.root_start(utf8)
     if root is not None:
         return _UTF8_DECLARATION + utf8[root:]
     if _DECLARATION.search(utf8):

@@ -10,7 +10,6 @@ of an entity behind it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 _NAME_START = re.compile(rb"[A-Za-z_:]")
 _NAME = re.compile(rb"[A-Za-z_:][\w.:-]*")
@@ -18,19 +17,11 @@ _SUBSET_END = re.compile(rb"\]\s*>")
 _SPACE = b" \t\r\n"
 
 
-@dataclass(frozen=True)
-class Prolog:
-    """Where the root element starts (None when the prolog does not end in one: an
-    unclosed comment, text before the root) and whether a document type was declared."""
-
-    root: int | None
-    doctype: bool
-
-
-def read(data: bytes) -> Prolog:
-    """Walk ``data`` (UTF-8 or another ASCII-compatible encoding) up to its root element."""
+def root_start(data: bytes) -> int | None:
+    """Where the root element of ``data`` (UTF-8 or another ASCII-compatible encoding)
+    starts, or None when the prolog does not end in one (an unclosed comment, text
+    before the root)."""
     i = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    doctype = False
     while True:
         while i < len(data) and data[i] in _SPACE:
             i += 1
@@ -41,7 +32,6 @@ def read(data: bytes) -> Prolog:
             end = data.find(b"-->", i + 4)
             end = end + 3 if end >= 0 else -1
         elif data[i:i + 9].upper() == b"<!DOCTYPE":
-            doctype = True
             bracket, close = data.find(b"[", i), data.find(b">", i)
             if bracket >= 0 and (close < 0 or bracket < close):
                 found = _SUBSET_END.search(data, bracket)
@@ -51,16 +41,14 @@ def read(data: bytes) -> Prolog:
         else:
             break
         if end < 0:
-            return Prolog(None, doctype)
+            return None
         i = end
-    if data.startswith(b"<", i) and _NAME_START.match(data, i + 1):
-        return Prolog(i, doctype)
-    return Prolog(None, doctype)
+    return i if data.startswith(b"<", i) and _NAME_START.match(data, i + 1) else None
 
 
 def root_name(data: bytes) -> str:
     """The root element's local name (``rss`` of ``<rdf:RDF>`` is ``RDF``), or ""."""
-    start = read(data).root
+    start = root_start(data)
     if start is None:
         return ""
     name = _NAME.match(data, start + 1)
