@@ -82,7 +82,7 @@ def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page
     """
     r = _record(doc, page, heading, link, entry_date)
     year = _year(r.date)
-    if year and re.search(rf"/{year}\)(?: \d+(?:\s*[a-z])?\s*§)?$", r.title):  # the statute number holds it
+    if year and re.search(rf"/{year}\)(?: {_SECTION.pattern})?$", r.title):  # the statute number holds it
         year = ""
     who = "; ".join(r.authors)
     if who:

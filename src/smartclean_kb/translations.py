@@ -68,9 +68,7 @@ def linked_all(searcher: Searcher, passages: list[dict[str, Any]]) -> list[list[
     out = [_documents(searcher, p, sorted(families.get(_key(p), ()))) for p in passages]
     first = _Sections(searcher)
     for p, links in zip(passages, out):
-        for i, link in enumerate(links):
-            if link.doc_id and p.get("anchor") and (same := first(link.doc_id, p["anchor"])):
-                links[i] = replace(link, passage_id=same["passage_id"], heading=same.get("heading", ""))
+        links[:] = [first.same_section(link, p) or link for link in links]
     return out
 
 
@@ -97,9 +95,8 @@ def sections(searcher: Searcher, passages: Sequence[dict[str, Any]],
     out: dict[str, list[Translation]] = {}
     for doc in documents:
         for p in passages:
-            if doc.doc_id and p.get("anchor") and (same := first(doc.doc_id, p["anchor"])):
-                out.setdefault(p["passage_id"], []).append(replace(
-                    doc, passage_id=same["passage_id"], heading=same.get("heading", "")))
+            if same := first.same_section(doc, p):
+                out.setdefault(p["passage_id"], []).append(same)
     return out
 
 
@@ -110,14 +107,19 @@ class _Sections:
         self.searcher = searcher
         self.found: dict[str, dict[str, Any] | None] = {}
 
-    def __call__(self, doc_id: str, anchor: str) -> dict[str, Any] | None:
-        key = f"{doc_id}#{anchor}"
+    def same_section(self, link: Translation, passage: dict[str, Any]) -> Translation | None:
+        """``link`` pointed at the section of ``passage`` (its stored fields) in the
+        linked document, or None when that document is not held or has no such section."""
+        if not (link.doc_id and passage.get("anchor")):
+            return None
+        key = f"{link.doc_id}#{passage['anchor']}"
         if key not in self.found:
             docnums = list(self.searcher.document_numbers(section=key))
             if len(docnums) > 1:  # a long section cut into passages: its first
                 docnums.sort(key=self.searcher.reader().column_reader("ordinal").__getitem__)
             self.found[key] = self.searcher.stored_fields(docnums[0]) if docnums else None
-        return self.found[key]
+        same = self.found[key]
+        return replace(link, passage_id=same["passage_id"], heading=same.get("heading", "")) if same else None
 
 
 def _link(lang: str, url: str, other: dict[str, Any] | None) -> Translation:
