@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from lxml import etree
 
@@ -96,7 +97,7 @@ def _blocks(root: etree._Element, statute: etree._Element) -> Iterator[Block]:
         blocks = list(_walk(appendix, (), f"liite:{number}"))
         if blocks and len(blocks[0].text.split()) <= APPENDIX_TITLE_WORDS and len(blocks) > 1:
             heading, blocks = (blocks[0].text,), blocks[1:]
-            blocks = [Block(text=b.text, headings=heading + b.headings, anchor=b.anchor) for b in blocks]
+            blocks = [replace(b, headings=heading + b.headings) for b in blocks]
         yield from blocks
 
 

@@ -23,7 +23,7 @@ from ..kb import KnowledgeBase
 from ..search import year_span
 from . import format as fmt
 from . import i18n
-from .params import BadParam, SearchParams, parse
+from .params import BadParam, SearchParams, choice, parse
 
 log = logging.getLogger(__name__)
 
@@ -337,10 +337,7 @@ def create_app(index_path=None) -> Flask:
     def api_citation(doc_id: str):
         """The document's citation as text, RIS or BibTeX, at a passage's page or section
         (``at``, else the one ``q`` ranks first); RIS and BibTeX download as files."""
-        style = request.args.get("format", "text").strip() or "text"
-        if style not in cite.FORMATS:
-            raise BadParam("format", style, f"format must be one of {', '.join(cite.FORMATS)}",
-                           ("must_be_one_of", {"values": ", ".join(cite.FORMATS)}))
+        style = choice(request.args, "format", cite.FORMATS) or "text"
         doc = kb.get(doc_id)
         at = kb.cited_passage(doc_id, request.args.get("at"), request.args.get("q"))
         body = doc.citation(style=style, at=at)

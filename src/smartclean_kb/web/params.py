@@ -68,7 +68,7 @@ def _int(args, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def _choice(args, name: str, values: tuple[str, ...]) -> str | None:
+def choice(args, name: str, values: tuple[str, ...]) -> str | None:
     raw = args.get(name, "")
     if raw.strip() == "":
         return None
@@ -111,9 +111,9 @@ def parse(args) -> SearchParams:
     return SearchParams(
         q=args.get("q", ""),
         lang=_language(args),
-        type=_choice(args, "type", TYPE_VALUES),
+        type=choice(args, "type", TYPE_VALUES),
         year=_years(args),
         page=_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
-        sort=_choice(args, "sort", SORTS) or "relevance",
+        sort=choice(args, "sort", SORTS) or "relevance",
     )
