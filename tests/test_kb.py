@@ -522,3 +522,18 @@ def test_ingest_workers_pass_on_the_word_forms_they_analysed(tmp_path):
     assert taught == first
     assert taught_counts == [0, 0]  # nothing analysed again
     assert run("fresh")[1] == first_counts
+
+
+def test_a_snippet_shows_a_match_far_into_its_passage_with_the_words_before_it(tmp_path):
+    """The window holding the match used to start three words before the first run that
+    held it, which ends at the match, so the match fell out of the snippet."""
+    folder = tmp_path / "md"
+    folder.mkdir()
+    filler = " ".join(f"sana{n}" for n in range(60))
+    (folder / "raportti.md").write_text(
+        f"# Raportti\n\n{filler} Kalasataman jätehuolto toimii hyvin. {filler}\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    hits = kb.search("jätehuolto")
+    assert hits.total == 1
+    assert hits[0].highlight.startswith("… sana58 sana59 Kalasataman <mark>jätehuolto</mark> toimii")

@@ -73,17 +73,20 @@ def test_one_pass_over_all_fields_marks_what_each_field_marks(fixture_kb):
 
 
 def _window_by_definition(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, int]:
-    """The first run of ``size`` words with the most match starts, from three words
-    earlier when it has a match and is not the first run; the whole text when short."""
+    """The first run of ``size`` words with the most match starts, moved to start three
+    words before its first match, or as near that as a run holding the same matches
+    starts; the whole text when short."""
     words = [m.span() for m in re.finditer(r"\S+", text)]
     if len(words) <= size:
         return 0, len(text)
-    starts = [s for s, _ in spans]
-    counts = [sum(words[i][0] <= s < words[i + size - 1][1] for s in starts)
-              for i in range(len(words) - size + 1)]
-    best = counts.index(max(counts))
-    first = max(0, best - 3) if counts[best] > 0 and best > 0 else best
-    return words[first][0], words[min(len(words), first + size) - 1][1]
+    matched = [w for w, (a, b) in enumerate(words) if any(a <= s < b for s, _ in spans)]
+    runs = range(len(words) - size + 1)
+    held = {i: [w for w in matched if i <= w < i + size] for i in runs}
+    best = max(runs, key=lambda i: (len(held[i]), -i))
+    if held[best]:
+        same = [i for i in runs if set(held[best]) <= set(held[i])]
+        best = min(same, key=lambda i: (abs(i - (held[best][0] - 3)), i))
+    return words[best][0], words[best + size - 1][1]
 
 
 def test_snippet_window_is_the_run_of_words_with_most_matches():

@@ -718,19 +718,23 @@ _NOT_SPACE = re.compile(r"\S+")
 
 
 def _window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, int]:
-    """Character range of about ``size`` words holding the most matches: the first
-    such run of words, from three words before it when that shows more context. Every
-    run is counted at once with numpy (a loop over each hit's every word was a third
-    of highlighting's time)."""
+    """Character range of ``size`` words holding the most matches: the first such run,
+    moved on to start three words before its first match where that keeps them all (the
+    first run with most matches ends at its last match, so its first match may open it
+    with no context). Every run is counted at once with numpy (a loop over each hit's
+    every word was a third of highlighting's time)."""
     words = np.array([m.span() for m in _NOT_SPACE.finditer(text)], dtype=np.intp).reshape(-1, 2)
     if len(words) <= size:
         return 0, len(text)
     starts = np.sort(np.array([s for s, _ in spans], dtype=np.intp))
     counts = (np.searchsorted(starts, words[size - 1:, 1], "left")
               - np.searchsorted(starts, words[:len(words) - size + 1, 0], "left"))
-    best = int(np.argmax(counts))
-    first = max(0, best - 3) if counts[best] > 0 and best > 0 else best
-    last = min(len(words), first + size) - 1
+    first = int(np.argmax(counts))
+    if counts[first] > 0:
+        in_words = np.searchsorted(words[:, 0], starts, "right") - 1
+        opening = int(in_words[np.searchsorted(in_words, first, "left")])
+        first = min(max(first, opening - 3), len(words) - size)
+    last = first + size - 1
     return int(words[first, 0]), int(words[last, 1])
 
 
