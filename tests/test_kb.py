@@ -537,3 +537,35 @@ def test_a_snippet_shows_a_match_far_into_its_passage_with_the_words_before_it(t
     hits = kb.search("jätehuolto")
     assert hits.total == 1
     assert hits[0].highlight.startswith("… sana58 sana59 Kalasataman <mark>jätehuolto</mark> toimii")
+
+
+def test_not_excludes_its_word_wherever_the_passages_fall_and_adds_nothing_to_scores(tmp_path):
+    """Whoosh's AndNot let a passage holding the excluded word through when that word's
+    postings began before the wanted word's in a segment: here the first file."""
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    texts = {"a1.txt": "Muovi on öljystä tehtyä ainetta, jota käytetään pakkauksissa.",
+             "a2.txt": "Kierrätys vähentää muovin määrää sekajätteessä.",
+             "a3.txt": "Kierrätys säästää raaka-aineita ja energiaa."}
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    for query in ("kierrätys NOT muovi", "kierrätys AND NOT muovi"):
+        hits = kb.search(query)
+        assert [Path(h.source).name for h in hits] == ["a3.txt"], query
+        assert hits[0].score == pytest.approx(next(h.score for h in kb.search("kierrätys")
+                                                   if h.source.endswith("a3.txt")))
+
+
+def test_not_a_compound_excludes_the_compound_not_every_passage_with_its_parts(tmp_path):
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "laki.txt").write_text("Jätelaki velvoittaa kunnat järjestämään jätehuollon.", encoding="utf-8")
+    (folder / "huolto.txt").write_text("Jätehuolto toimii hyvin, ja laki on selkeä.", encoding="utf-8")
+    (folder / "sv.txt").write_text("Avfallslagen styr avfallshanteringen i kommunen.", encoding="utf-8")
+    (folder / "sv2.txt").write_text("Avfallshanteringen fungerar väl enligt lag.", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    assert [Path(h.source).name for h in kb.search("jätehuolto NOT jätelain")] == ["huolto.txt"]
+    assert [Path(h.source).name for h in kb.search("avfallshantering NOT avfallslag")] == ["sv2.txt"]

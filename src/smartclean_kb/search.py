@@ -19,6 +19,7 @@ import numpy as np
 from whoosh import collectors, qparser, query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import MultiColumnReader
+from whoosh.matching import InverseMatcher
 from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
@@ -136,7 +137,7 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
     try:
         parsed = parser.parse(text)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
-        raise QueryError(f"cannot parse the query ({type(exc).__name__})",
+        raise QueryError("cannot parse the query",
                          'check quotes and operators, or search plain words') from exc
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
@@ -223,20 +224,63 @@ def _any_of(fieldname: str, texts: list[str]) -> wq.Query:
     return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
+class Excluded(wq.Not):
+    """``NOT q`` inside an AND: passages matching q are left out, and the rest score
+    nothing for it (Whoosh's ``Not`` scores 1 for every passage it lets through, which
+    showed as one point added to every hit of ``a NOT b``)."""
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        child = self.query.matcher(searcher, searcher.boolean_context())
+        return InverseMatcher(child, reader.doc_count_all(), missing=reader.is_deleted, weight=0.0)
+
+
 def _exclude_nots(q: wq.Query) -> wq.Query:
-    """Make ``a NOT b`` exclude b under OR grouping (Whoosh would OR in "not b")."""
+    """Make ``a NOT b`` exclude b under OR grouping (Whoosh would OR in "not b").
+
+    As ``a AND (NOT b)``: Whoosh 2.7.4's ``AndNot`` lets through a passage holding b when
+    b's postings start before a's in a segment (its first step never moves b on), so
+    what ``a NOT b`` let through depended on how the passages fell into segments. What
+    is excluded is b's words in their forms, not their compound parts (``NOT jätelaki``
+    must not drop every passage about ``jäte``)."""
     if isinstance(q, wq.Not) or not isinstance(q, wq.compound.CompoundQuery):
         return q
     children = [_exclude_nots(c) for c in q.subqueries]
-    negatives = [c.query for c in children if isinstance(c, wq.Not)]
+    negatives = [_whole_words(c.query) for c in children if isinstance(c, wq.Not)]
     positives = [c for c in children if not isinstance(c, wq.Not)]
     clone = _clone(q)
-    if isinstance(q, wq.Or) and negatives and positives:
+    if isinstance(q, (wq.Or, wq.And)) and negatives and positives:
         clone.subqueries = positives
         kept = positives[0] if len(positives) == 1 else clone
-        return wq.AndNot(kept, negatives[0] if len(negatives) == 1 else wq.Or(negatives))
+        return wq.And([kept, Excluded(negatives[0] if len(negatives) == 1 else wq.Or(negatives))])
     clone.subqueries = children
     return clone
+
+
+def _whole_words(q: wq.Query) -> wq.Query:
+    """The query without the compound parts of its words in the language fields. Its
+    words are the exact-form field's terms; a part that is also one of their lemmas stays."""
+    exact = _exact_field()
+    words = {t.text for t in q.leaves() if isinstance(t, wq.Term) and t.fieldname == exact}
+    parts: dict[str, set[str]] = {}
+    for f in analysis.TEXT_FIELDS:
+        if f.analyzer in ("fi", "sv"):
+            lemmas = {lemma for w in words for lemma in analysis.lemmas(w, f.analyzer)}
+            parts[f.name] = {p for w in words for p in analysis.compound_parts(w, f.analyzer)} - lemmas - words
+
+    def keep(node: wq.Query) -> wq.Query | None:
+        if isinstance(node, wq.Term):
+            return None if node.text in parts.get(node.fieldname, ()) else node
+        if not isinstance(node, wq.compound.CompoundQuery) or isinstance(node, wq.Sequence):
+            return node
+        children = [c for c in (keep(sub) for sub in node.subqueries) if c is not None]
+        if not children:
+            return None
+        clone = _clone(node)
+        clone.subqueries = children
+        return clone
+
+    return keep(q) or q
 
 
 def fuzzy_query(text: str, reader) -> wq.Query | None:
