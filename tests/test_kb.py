@@ -569,3 +569,22 @@ def test_not_a_compound_excludes_the_compound_not_every_passage_with_its_parts(t
     kb.ingest([folder])
     assert [Path(h.source).name for h in kb.search("jätehuolto NOT jätelain")] == ["huolto.txt"]
     assert [Path(h.source).name for h in kb.search("avfallshantering NOT avfallslag")] == ["sv2.txt"]
+
+
+def test_a_filter_that_leaves_nothing_is_the_answer_not_a_cue_for_close_spellings(fixture_kb):
+    """A query with hits elsewhere got close-spelling hits under a filter with no sign
+    of it, and facet counts of those close spellings (review)."""
+    everywhere = fixture_kb.search("kaupunkipyörien", facets=True)
+    assert everywhere.total and everywhere.close_spellings == []
+    filtered = fixture_kb.search("kaupunkipyörien", lang="sv", facets=True)
+    assert filtered.total == 0 and filtered.close_spellings == []
+    assert filtered.facets["lang"] == everywhere.facets["lang"]
+    misspelt = fixture_kb.search("kaupunkipyöriän", facets=True)
+    assert misspelt.total and "kaupunkipyörien" in misspelt.close_spellings
+    assert sum(misspelt.facets["lang"].values()) == misspelt.total
+
+
+def test_did_you_mean_keeps_the_query_operators_and_quotes_and_words_known_by_lemma(fixture_kb):
+    assert fixture_kb.search('"kaupunkipyöriän käyttö" NOT Vantaa').suggestion == \
+        '"kaupunkipyörien käyttö" NOT Vantaa'
+    assert fixture_kb.search("kaupunkipyöriän NOT kierrätys").suggestion == "kaupunkipyörien NOT kierrätys"

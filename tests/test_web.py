@@ -244,7 +244,12 @@ def test_did_you_mean_for_a_misspelling(client):
     suggestion = soup.select_one(".did-you-mean a")
     assert suggestion.get_text() == "kierrätys"
     assert args_of(suggestion["href"]) == {"q": "kierrätys"}
-    assert client.get("/api/search?q=kierratys").get_json()["suggestion"] == "kierrätys"
+    data = client.get("/api/search?q=kierratys").get_json()
+    assert data["suggestion"] == "kierrätys"
+    # The hits shown are the close spellings' and the page says so.
+    assert data["hits"] and data["close_spellings"]
+    assert "closest spellings" in soup.select_one(".close-spellings").get_text()
+    assert client.get("/api/search?q=kierrätys").get_json()["close_spellings"] == []
 
 
 def test_empty_results_say_what_to_try(client):

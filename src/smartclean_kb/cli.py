@@ -207,6 +207,9 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
     q = results.query_lang
     click.echo(f"{results.total} passages for {results.query!r} "
                f"(query language {q.lang} {q.probability:.2f}, {results.seconds * 1000:.0f} ms)")
+    if results.close_spellings:
+        click.echo("No passage has the words as typed; showing the closest spellings: "
+                   + ", ".join(results.close_spellings))
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for hit in results:

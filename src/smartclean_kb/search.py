@@ -77,6 +77,9 @@ class SearchResults(list):
         self.query_lang = query_lang or Detection("und", 0.0)
         self.total = 0
         self.suggestion: str | None = None
+        #: The close spellings searched instead when the query's words are nowhere in
+        #: the index (empty when the hits are the query's own).
+        self.close_spellings: list[str] = []
         self.facets: dict[str, dict[str, int]] = {}
         self.seconds = 0.0
         self.explain: dict[str, Any] | None = None
@@ -90,6 +93,7 @@ class SearchResults(list):
             "per_page": self.per_page,
             "seconds": round(self.seconds, 4),
             "suggestion": self.suggestion,
+            "close_spellings": self.close_spellings,
             "facets": self.facets,
             "hits": [hit.to_dict() for hit in self],
         }
@@ -418,10 +422,13 @@ def run_search(
     reads: scoring.Reads = {}
     total, ranked = _search_top(searcher, parsed, depth, flt, reads)
     primary_total = total
-    if primary_total == 0 and plain:
+    # Close spellings only for words the index does not have: a query that finds
+    # passages outside the filters has its answer (none here), and its facets say where.
+    if primary_total == 0 and plain and (flt is None or not _search_top(searcher, parsed, 1, None)[0]):
         fuzzy = fuzzy_query(text, searcher.reader())
         if fuzzy is not None:
             parsed = fuzzy
+            out.close_spellings = [t.text for t in fuzzy.leaves()]
             total, ranked = _search_top(searcher, parsed, depth if by_date else page * limit, flt)
     elif near:  # sorted by date too, so that equal dates keep the relevance order
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
@@ -853,26 +860,42 @@ def _text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
 
 
+def _known(reader, word: str) -> bool:
+    """Whether a passage has the word as written or, in a language field, its lemma
+    (``laki`` is known where only ``lain`` is written)."""
+    return any(reader.doc_frequency(f.name, term) > 0
+               for f in analysis.TEXT_FIELDS
+               for term in ([word] if f.analyzer == "exact" else analysis.lemmas(word, f.analyzer)))
+
+
+#: Operators the query parser reads; a suggestion leaves them as they are.
+_WORD = re.compile(analysis.TOKEN_PATTERN)
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
+
 def suggest(searcher: Searcher, text: str) -> str | None:
-    """'Did you mean': replace words the index does not know by close ones it does."""
+    """'Did you mean': the query with the words the index does not know replaced by
+    close ones it does; its quotes, operators and other words stay as they were typed."""
     reader = searcher.reader()
     exact = _exact_field()
     if exact is None:
         return None
-    words = analysis.words(text)
     changed = False
-    out = []
-    for word in words:
-        if len(word) < 3 or reader.doc_frequency(exact, word) > 0:
-            out.append(word)
-            continue
-        found = searcher.suggest(exact, word, limit=1, maxdist=2, prefix=1)
-        if found and found[0] != word:
-            out.append(found[0])
-            changed = True
-        else:
-            out.append(word)
-    return " ".join(out) if changed else None
+
+    def close(found: re.Match) -> str:
+        nonlocal changed
+        typed = found.group()
+        word = typed.lower().rstrip("-")
+        if typed in _OPERATORS or len(word) < FUZZY_MIN_LENGTH or _known(reader, word):
+            return typed
+        near = searcher.suggest(exact, word, limit=1, maxdist=1 if len(word) < 8 else 2, prefix=1)
+        if not near or near[0] == word:
+            return typed
+        changed = True
+        return near[0]
+
+    suggested = _WORD.sub(close, text)
+    return suggested if changed else None
 
 
 def explain_query(text: str, parsed: wq.Query, query_lang: Detection) -> dict[str, Any]:
