@@ -588,3 +588,14 @@ def test_did_you_mean_keeps_the_query_operators_and_quotes_and_words_known_by_le
     assert fixture_kb.search('"kaupunkipyöriän käyttö" NOT Vantaa').suggestion == \
         '"kaupunkipyörien käyttö" NOT Vantaa'
     assert fixture_kb.search("kaupunkipyöriän NOT kierrätys").suggestion == "kaupunkipyörien NOT kierrätys"
+
+
+def test_a_prefix_standing_for_too_many_words_is_refused_and_ranges_are_words(fixture_kb, monkeypatch):
+    """``[a TO z]`` ran over the whole lexicon for seconds under the search lock (review)."""
+    from smartclean_kb import search as search_module
+
+    assert fixture_kb.search("kierrätys*").total
+    monkeypatch.setattr(search_module, "MAX_PREFIX_TERMS", 3)
+    with pytest.raises(QueryError, match=r"k\* stands for too many words"):
+        fixture_kb.search("k*")
+    assert " TO " not in fixture_kb.search("[a TO z]", explain=True).explain["parsed"]

@@ -59,6 +59,8 @@ SUGGEST_BELOW = 3
 #: With no hit at all, query words this long are also looked up within one edit (two
 #: from 8 letters) of the indexed word forms: a misspelling or a name no dictionary knows.
 FUZZY_MIN_LENGTH = 4
+#: The index words all the query's ``prefix*`` together may stand for.
+MAX_PREFIX_TERMS = 1024
 FACETS = ("lang", "doc_type", "year")
 #: Orders a search can give its hits in.
 SORTS = ("relevance", "newest", "oldest")
@@ -137,6 +139,9 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
     # Only `word*`: with Whoosh's full wildcards, the `?` that ends every question
     # turned its last word into an unanalysed one-letter wildcard.
     parser.remove_plugin_class(qparser.WildcardPlugin)
+    # Ranges of words (``[a TO z]``) are no search an archive needs, and one over the
+    # whole lexicon took seconds while holding every other search back.
+    parser.remove_plugin_class(qparser.RangePlugin)
     parser.add_plugin(qparser.PrefixPlugin())
     try:
         parsed = parser.parse(text)
@@ -323,6 +328,19 @@ def _only_words(q: wq.Query) -> bool:
     return type(q) is wq.Or and all(_only_words(c) for c in q.subqueries)
 
 
+def _check_prefixes(q: wq.Query, reader) -> None:
+    """Refuse a ``prefix*`` that stands for more words than a query may have, as Lucene
+    does (its 1,024 clauses): ``a*`` is thousands of words, searched one by one."""
+    expanded = 0
+    for leaf in q.leaves():
+        if isinstance(leaf, wq.Prefix):
+            for _ in reader.expand_prefix(leaf.fieldname, leaf.text):
+                expanded += 1
+                if expanded > MAX_PREFIX_TERMS:
+                    raise QueryError(f"{leaf.text}* stands for too many words (over {MAX_PREFIX_TERMS:,})",
+                                     "write more of the word before the *")
+
+
 def _exact_field() -> str | None:
     """The text field that holds every passage's word forms as written."""
     return next((f.name for f in analysis.TEXT_FIELDS if "*" in f.langs), None)
@@ -412,6 +430,7 @@ def run_search(
         if explain:
             out.explain = explain_query(text, parsed, query_lang)
         return out
+    _check_prefixes(parsed, searcher.reader())
     flt = build_filter(lang, doc_type, year, doc_id)
     plain = _plain_words(parsed, text)
     near = _proximity(searcher.schema, text, query_lang) if PROXIMITY_BOOST and plain else []
