@@ -219,3 +219,45 @@ def test_dates_are_read_as_written(written, date):
     from smartclean_kb.extract.dates import normalise_date
 
     assert normalise_date(written) == date
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                           ("utf-16-le", b""), ("utf-16-be", b"")])
+def test_utf16_text_is_read_with_or_without_its_byte_order_mark(tmp_path, encoding, bom):
+    """UTF-16 was refused as binary: its zero bytes were counted before its BOM was read."""
+    text = "Jätehuolto on tärkeää.\nÅtervinning i Helsingfors.\n"
+    path = tmp_path / "notes.txt"
+    path.write_bytes(bom + text.encode(encoding))
+    assert "Jätehuolto on tärkeää." in extract(path).blocks[0].text
+    html = tmp_path / "sivu.html"
+    html.write_bytes(bom + "<html><body><main><h1>Jätehuolto</h1><p>Biojäte kerätään erikseen.</p></main></body></html>"
+                     .encode(encoding))
+    assert extract(html).title == "Jätehuolto"
+
+
+def test_truncated_utf16_and_binary_with_zero_bytes_are_refused(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"\xff\xfe" + "Jätehuolto".encode("utf-16-le") + b"\x00\xd8")
+    with pytest.raises(ExtractError, match="invalid UTF-16"):
+        extract(path)
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ExtractError, match="binary"):
+        extract(path)
+
+
+def test_a_pdf_named_as_a_web_page_is_read_as_a_pdf(tmp_path, fixtures_dir):
+    path = tmp_path / "raportti.html"
+    path.write_bytes((fixtures_dir / "report.pdf").read_bytes())
+    doc = extract(path)
+    assert doc.doc_type == "report"
+    assert doc.blocks[0].page == 1
+    assert "obj" not in " ".join(b.text for b in doc.blocks)
+    assert any("a PDF named .html" in w for w in doc.warnings)
+
+
+def test_a_page_without_a_title_element_is_titled_by_its_first_heading(tmp_path):
+    """It was titled by the text of the first paragraph under a heading."""
+    path = tmp_path / "sivu.html"
+    path.write_text("<html><body><main><h1>Jätehuolto</h1><p>Biojäte kerätään erikseen.</p>"
+                    "<h2>Lajittelu</h2><p>Muovi lajitellaan.</p></main></body></html>", encoding="utf-8")
+    assert extract(path).title == "Jätehuolto"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ExtractError
@@ -71,10 +72,15 @@ def extractor_for(path: str | Path) -> Extractor | None:
 
 
 def extract_bytes(data: bytes, source: str) -> Document:
-    """Extract a document from the bytes of ``source``; the suffix picks the format."""
+    """Extract a document from the bytes of ``source``; the suffix picks the format,
+    except that a PDF is read as one whatever its name (a report saved as ``.html`` was
+    indexed as its PDF syntax)."""
     extractor = extractor_for(source)
     if extractor is None:
         raise ExtractError(f"unsupported file type {suffix(source) or '(none)'}")
     if not data.strip():
         raise ExtractError("empty file")
+    if format_of(source) != "pdf" and b"%PDF-" in data[:1024]:
+        doc = _EXTRACTOR_OF_FORMAT["pdf"](data, source)
+        return replace(doc, warnings=(*doc.warnings, f"a PDF named {suffix(source)}: read as a PDF"))
     return extractor(data, source)

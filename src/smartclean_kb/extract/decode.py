@@ -36,16 +36,19 @@ def declared_charset(data: bytes) -> str | None:
 def decode_text(data: bytes, *, html: bool = False) -> tuple[str, list[str]]:
     """Decode ``data`` and return the text with any warnings about the decoding.
 
-    UTF-8 (with or without BOM) first, then the declared charset, then windows-1252,
+    UTF-16 (with a byte order mark or told by its zero bytes), UTF-8 (with or without
+    BOM), then the declared charset, then windows-1252,
     the usual encoding of Finnish and Swedish files saved without a declaration
     (a superset of ISO-8859-1 for the letters å, ä and ö).
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _utf16(data, "utf-16"), []
+    if wide := _utf16_without_bom(data):
+        return _utf16(data, wide), []
     if looks_binary(data):
         raise ExtractError("binary content, not a text file")
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), []
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -61,6 +64,29 @@ def decode_text(data: bytes, *, html: bool = False) -> tuple[str, list[str]]:
         bad = text.count("\ufffd")
         return text, [f"invalid UTF-8 bytes replaced at {bad} place(s), first at byte {first_bad}"]
     return data.decode("cp1252", errors="replace"), []
+
+
+def _utf16(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ExtractError(f"invalid UTF-16 at byte {exc.start}") from None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 with no byte order mark, told by its zero bytes: the high byte of every
+    Latin letter, all on one side of the byte pairs (binary files have them on both)."""
+    head = data[:8192]
+    head = head[:len(head) - len(head) % 2]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd >= pairs * 0.3 and even == 0:
+        return "utf-16-le"
+    if even >= pairs * 0.3 and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def _mostly_utf8(data: bytes) -> bool:

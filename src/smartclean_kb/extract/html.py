@@ -58,7 +58,7 @@ def extract(data: bytes, source: str) -> Document:
         blocks = _blocks(soup)
     except RecursionError as exc:
         raise ExtractError("HTML nested too deeply to parse") from exc
-    title = meta["title"] or next((b.text for b in blocks if b.headings), "")
+    title = meta["title"] or next((b.headings[0] for b in blocks if b.headings), "")
     if not blocks:
         raise ExtractError("no article text found (only site chrome or an empty page)")
     return Document(
