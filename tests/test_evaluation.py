@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from smartclean_kb.errors import InputFileError
 from smartclean_kb.evaluation import (
     collapse,
     docid_for,
@@ -99,3 +100,26 @@ def test_evaluate_end_to_end_writes_a_run(tmp_path):
     assert lines[0].split() == ["q1", "Q0", "a", "1", "2.000000", "smartclean-kb"]
     assert [line.split()[2] for line in lines if line.startswith("q1")] == ["a", "c"]
     assert collapse([FakeHit("docs/a.txt", 2.0), FakeHit("docs/a.txt", 1.0)], {"a"}, 10) == [("a", 2.0)]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("qrels.txt", b"q1 0 d1 x\n", r"qrels.txt line 1: the grade 'x' is not a whole number"),
+    ("qrels.txt", b"q1 0 d1 1\nq2 d2\n", r"qrels.txt line 2: not a qrels line"),
+    ("topics.tsv", b"q1 jatehuolto\n", r"topics.tsv line 1: not a topic"),
+    ("topics.tsv", b"\xff\xfeq\x001\x00", r"topics.tsv: not UTF-8 text"),
+])
+def test_a_malformed_topics_or_qrels_file_is_named_with_its_line(tmp_path, name, content, message):
+    """They were internal errors naming neither file nor line (review)."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    reader = read_qrels if name == "qrels.txt" else read_topics
+    with pytest.raises(InputFileError, match=message):
+        reader(path)
+
+
+def test_topics_and_qrels_with_no_query_in_common_are_an_error_and_depth_bounds_recall():
+    with pytest.raises(InputFileError, match="no topic has judgements"):
+        evaluate(TinyKB(), {"q1": "jäte"}, {"x1": {"a": 1}})
+    scores = evaluate(TinyKB(), {"q1": "jäte huolto"}, {"q1": {"a": 1}}, depth=10)
+    assert "recall@10" in scores and "recall@100" not in scores
+    assert "recall@100" in evaluate(TinyKB(), {"q1": "jäte huolto"}, {"q1": {"a": 1}})

@@ -333,7 +333,8 @@ def cite_command(doc_id: str, index: str | None, style: str, passage_id: str | N
 @index_option
 @click.option("--run", "run_path", type=click.Path(dir_okay=False), default=None,
               help="Also write a TREC run file here.")
-@click.option("--depth", type=click.IntRange(10, 1000), default=100, show_default=True)
+@click.option("--depth", type=click.IntRange(10, 1000), default=100, show_default=True,
+              help="Documents kept per query; Recall@100 is left out below 100.")
 @json_option
 def evaluate(topics: str, qrels: str, index: str | None, run_path: str | None, depth: int,
              as_json: bool) -> None:

@@ -46,6 +46,13 @@ class QueryError(KBError):
     http_status = 400
 
 
+class InputFileError(KBError):
+    """A file given on the command line (topics, qrels) that cannot be read as its format."""
+
+    exit_code = 2
+    http_status = 400
+
+
 class NotFoundError(KBError):
     """A document id that the index does not hold."""
 

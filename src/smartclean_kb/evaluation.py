@@ -11,6 +11,8 @@ import math
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
+from .errors import InputFileError
+
 Run = Mapping[str, Sequence[tuple[str, float]]]
 """qid -> (docid, score) pairs, in any order."""
 
@@ -23,10 +25,12 @@ METRICS = ("ndcg@10", "mrr@10", "recall@10", "recall@100")
 def read_topics(path: str | Path) -> dict[str, str]:
     """Read ``qid<TAB>query`` lines; blank lines and ``#`` comments are skipped."""
     topics: dict[str, str] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for number, line in _lines(path):
         if not line.strip() or line.startswith("#"):
             continue
-        qid, _, query = line.partition("\t")
+        qid, tab, query = line.partition("\t")
+        if not tab or not qid.strip() or not query.strip():
+            raise InputFileError(f"{path} line {number}: not a topic (qid<TAB>query)")
         topics[qid.strip()] = query.strip()
     return topics
 
@@ -34,13 +38,28 @@ def read_topics(path: str | Path) -> dict[str, str]:
 def read_qrels(path: str | Path) -> dict[str, dict[str, int]]:
     """Read TREC qrels (``qid iteration docid grade``, whitespace-separated)."""
     qrels: dict[str, dict[str, int]] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for number, line in _lines(path):
         fields = line.split()
-        if len(fields) < 4:
+        if not fields:
             continue
+        if len(fields) < 4:
+            raise InputFileError(f"{path} line {number}: not a qrels line (qid 0 docid grade)")
         qid, _, docid, grade = fields[:4]
-        qrels.setdefault(qid, {})[docid] = int(grade)
+        try:
+            qrels.setdefault(qid, {})[docid] = int(grade)
+        except ValueError:
+            raise InputFileError(f"{path} line {number}: the grade {grade[:20]!r} is not a whole number") from None
     return qrels
+
+
+def _lines(path: str | Path) -> list[tuple[int, str]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: {exc.strerror or exc}") from None
+    return list(enumerate(text.splitlines(), start=1))
 
 
 def ranked(results: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -169,8 +188,13 @@ def evaluate(
     passage does) and map to qrels docids by ``docid_for``.
     """
     judged = {qid: q for qid, q in topics.items() if qid in qrels}
+    if not judged:
+        raise InputFileError("no topic has judgements: the topics' query ids are not in the qrels",
+                             "check that the two files belong together")
     known = frozenset(d for grades in qrels.values() for d in grades)
     run = search_run(kb, judged, known, depth)
     if run_path is not None:
         write_run(run_path, run, tag)
-    return score_run(run, {qid: qrels[qid] for qid in judged})
+    scores = score_run(run, {qid: qrels[qid] for qid in judged})
+    # A run cut at ``depth`` cannot tell recall at a deeper cut.
+    return {m: v for m, v in scores.items() if "@" not in m or int(m.split("@")[1]) <= depth}
