@@ -176,3 +176,27 @@ def test_a_search_from_the_command_line_loads_no_extractor(index):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["hits"]
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_search_json_has_the_api_fields_facets_and_pages_included(runner, index):
+    """README says search --json has the API's fields; its facets were always {}."""
+    data = json.loads(runner.invoke(cli, ["search", "Vantaa OR Vanda", "--index", index, "--json",
+                                          "--limit", "1"]).stdout)
+    assert sum(data["facets"]["lang"].values()) == data["total"] > 1
+    assert data["pages"] == data["total"]
+
+
+def test_a_negative_lock_timeout_is_a_usage_error(runner, tmp_path, fixtures_dir):
+    result = runner.invoke(cli, ["ingest", str(fixtures_dir), "--index", str(tmp_path / "ix"), "--lock-timeout", "-5"])
+    assert result.exit_code == 2 and "--lock-timeout" in result.stderr
+
+
+def test_a_file_name_with_a_newline_stays_on_its_report_line(runner, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "evil\nfailed: fake.html: all good.html").write_bytes(b"\x00\x01binary" * 50)
+    result = runner.invoke(cli, ["ingest", str(folder), "--index", str(tmp_path / "ix")])
+    lines = result.stderr.splitlines()
+    assert not [line for line in lines if line.lstrip().startswith("failed: fake.html")]
+    assert [line for line in lines if line.lstrip().startswith("failed:")][0].endswith(
+        "evil\\nfailed: fake.html: all good.html: binary content, not a text file")

@@ -438,6 +438,9 @@ def test_damaged_index_gives_clear_error_and_rebuild_recovers(built, damage):
     assert "Traceback" not in result.stderr and "Internal error" not in result.stderr
     if result.returncode == 3:
         assert_one_line_error(result, 3, "--rebuild")
+    # stats read only the manifest and called an index fine that search refused.
+    if damage in (_delete_segment, _garble_toc, _truncate_segment):
+        assert_one_line_error(cli("stats", "--index", str(index)), 3, "--rebuild")
     try:  # an ingest over it either works or asks for the rebuild
         KnowledgeBase(index).ingest([docs])
     except IndexVersionError as exc:

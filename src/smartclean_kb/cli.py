@@ -91,7 +91,7 @@ class _Progress:
             self.bar.update(1)
         elif time.monotonic() - self.last > 5 or done == total:
             self.last = time.monotonic()
-            click.echo(f"ingest: {done}/{total} files ({path})", err=True)
+            click.echo(f"ingest: {done}/{total} files ({_shown(path)})", err=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -103,7 +103,7 @@ class _Progress:
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start a new index instead of updating the old one.")
 @click.option("--no-delete", is_flag=True, help="Keep documents whose files are gone.")
-@click.option("--lock-timeout", type=float, default=None,
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=None,
               help=f"Seconds to wait for another ingest (default {config.DEFAULT_LOCK_TIMEOUT:g}, "
                    f"or ${config.LOCK_TIMEOUT_ENV}).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
@@ -132,6 +132,13 @@ def ingest(paths: tuple[str, ...], index: str | None, rebuild: bool, no_delete: 
         sys.exit(EXIT_PARTIAL)
 
 
+def _shown(path: object) -> str:
+    """A file's path on one line: a newline or other control character in a file name
+    is written as an escape, so a name cannot pass for another report line."""
+    text = str(path)
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _print_report(report, path: Path) -> None:
     changes = (f"{len(report.added)} added, {len(report.updated)} updated, "
                f"{len(report.removed)} removed, {len(report.moved)} moved, {report.unchanged} unchanged")
@@ -142,19 +149,19 @@ def _print_report(report, path: Path) -> None:
     if report.by_type:
         click.echo("Documents by type: " + ", ".join(f"{k} {v}" for k, v in report.by_type.items()))
     for old, new in report.moved:
-        click.echo(f"  moved: {old} -> {new}")
+        click.echo(f"  moved: {_shown(old)} -> {_shown(new)}")
     for source in report.removed:
-        click.echo(f"  removed: {source}")
+        click.echo(f"  removed: {_shown(source)}")
     for problem in report.warnings:
-        click.echo(f"  warning: {problem.path}: {problem.reason}")
+        click.echo(f"  warning: {_shown(problem.path)}: {problem.reason}")
     if report.skipped:
         click.echo(f"Skipped {len(report.skipped)} file(s):")
         for problem in report.skipped:
-            click.echo(f"  skipped: {problem.path}: {problem.reason}")
+            click.echo(f"  skipped: {_shown(problem.path)}: {problem.reason}")
     if report.failed:
         click.echo(f"Failed {len(report.failed)} file(s):", err=True)
         for problem in report.failed:
-            click.echo(f"  failed: {problem.path}: {problem.reason}", err=True)
+            click.echo(f"  failed: {_shown(problem.path)}: {problem.reason}", err=True)
 
 
 def _language_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -197,7 +204,7 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
     """Ranked passages for QUERY: words, "phrases", AND/OR/NOT, prefix*."""
     with KnowledgeBase(index) as kb:
         results = kb.search(query, limit=limit, lang=lang, doc_type=doc_type, year=year,
-                            page=page, sort=sort, explain=explain)
+                            page=page, sort=sort, explain=explain, facets=as_json)
     if as_json:
         _echo_json(results.to_dict())
         return

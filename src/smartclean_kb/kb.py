@@ -309,6 +309,14 @@ class KnowledgeBase:
             by_type[entry["doc_type"]] += 1
             passages += entry["passages"]
             by_lang.update(entry["langs"])
+        # The counts come from the manifest; opening the index checks that what they
+        # describe is there (stats said a damaged index was fine while search refused it).
+        searcher = self._open()
+        if searcher.doc_count() != passages:
+            raise IndexVersionError(
+                f"index at {self.path} is damaged: it holds {searcher.doc_count():,} passages, "
+                f"its manifest {passages:,}",
+                f"rebuild it: smartclean-kb ingest --rebuild --index {self.path} PATH...")
         size = sum(p.stat().st_size for p in generation.path.iterdir() if p.is_file())
         return {
             "index": str(self.path),

@@ -86,12 +86,18 @@ class SearchResults(list):
         self.seconds = 0.0
         self.explain: dict[str, Any] | None = None
 
+    @property
+    def pages(self) -> int:
+        """How many pages of ``per_page`` hits there are (0 with no hits)."""
+        return -(-self.total // self.per_page) if self.total else 0
+
     def to_dict(self) -> dict[str, Any]:
         data = {
             "query": self.query,
             "query_lang": self.query_lang.to_dict(),
             "total": self.total,
             "page": self.page,
+            "pages": self.pages,
             "per_page": self.per_page,
             "seconds": round(self.seconds, 4),
             "suggestion": self.suggestion,
