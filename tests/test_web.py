@@ -479,12 +479,17 @@ def test_api_document(client):
     assert data["translations"][0]["lang"] == "sv" and data["translations"][0]["doc_id"]
     assert [p["ordinal"] for p in data["passages"]] == sorted(p["ordinal"] for p in data["passages"])
     assert any(p["matched"] and "<mark>" in p["highlight"] for p in data["passages"])
+    # No control characters (the library's own match marks) reach the JSON.
+    raw = client.get(f"/api/documents/{fi}?q=biojäte").get_data(as_text=True)
+    assert "\\u0002" not in raw and "\\u0003" not in raw and "\x02" not in raw
     assert client.get("/api/stats").get_json()["documents"] == 6
 
 
 @pytest.mark.parametrize("path, status", [
     ("/api/search?q=x&page=0", 400),
     ("/api/search?q=x&page=abc", 400),
+    ("/api/search?q=x&page=1_0", 400),
+    ("/api/search?q=x&page=%EF%BC%92", 400),
     ("/api/search?q=x&page=1.5", 400),
     ("/api/search?q=x&per_page=0", 400),
     ("/api/search?q=x&per_page=101", 400),
@@ -721,3 +726,13 @@ def test_a_statute_hit_links_the_same_section_in_the_other_language(tmp_path):
     back = target.find_previous("h2", class_="passage-heading").select_one("a.section-link[hreflang=fi]")
     assert urlsplit(back["href"]).fragment == f"p-{hit['passage_id']}"
     assert back.select_one(".visually-hidden").get_text() == "The same section: Finnish"
+
+
+def test_an_error_page_search_box_keeps_the_valid_filters_and_pages_have_one_h1(client):
+    """Searching again from the 400 page lost type=page (review); search pages had no h1."""
+    response, soup = page(client, "/", query_string={"q": "kierrätys", "type": "page", "lang": "fi", "year": "abc"})
+    assert response.status_code == 400
+    form = soup.select_one("#q").find_parent("form")
+    assert {i["name"]: i["value"] for i in form.select("input[type=hidden]")} == {"type": "page", "lang": "fi"}
+    for path in ("/", "/?q=kierrätys"):
+        assert len(page(client, path)[1].select("h1")) == 1

@@ -26,13 +26,13 @@ from whoosh import query as wq
 
 from . import analysis, cite, config, extract, language
 from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
-                     NotFoundError)
+                     NotFoundError, QueryError)
 from .extract import extract_bytes, extractor_for, suffix
 from .extract.dates import date_key, year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
                     finish_segment, index_writer, open_for_writing)
 from .language import detect_passages, document_languages
-from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation
+from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation, with_marks
 from .passages import document_id, split_passages
 from .search import Highlighter, SearchResults, run_search, query_terms, parse, clean_query
 from .translations import family, linked, sections
@@ -118,7 +118,11 @@ class DocumentView:
         """JSON-ready, with the citation at passage ``cited`` (see ``KnowledgeBase.cited_passage``)."""
         data = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
         data["translations"] = [t.to_dict() for t in self.translations]
-        data["passages"] = [{**p, "translations": [t.to_dict() for t in p["translations"]]} for p in self.passages]
+        # The matches as HTML, as a hit's ``highlight``; the control characters that
+        # mark them in ``marked`` are no text for a script.
+        data["passages"] = [{**{k: v for k, v in p.items() if k != "marked"},
+                             "highlight": with_marks(p["marked"], "<mark>", "</mark>", escape=True),
+                             "translations": [t.to_dict() for t in p["translations"]]} for p in self.passages]
         data["citation"] = self.citation(at=cited)
         data["cited_passage"] = cited
         return data
@@ -137,7 +141,7 @@ class DocumentView:
             page, heading, link = passage["page"], passage["heading"], passage.get("url") or ""
             entry_date = passage.get("date", "") if link else ""
         if style not in cite.FORMATS:
-            raise ValueError(f"citation style must be one of {', '.join(cite.FORMATS)}")
+            raise QueryError(f"citation style must be one of {', '.join(cite.FORMATS)}, not {str(style)[:20]!r}")
         if style == "ris":
             return cite.ris(self, page, heading, link, entry_date)
         if style == "bibtex":

@@ -23,7 +23,7 @@ from ..kb import KnowledgeBase
 from ..search import year_span
 from . import format as fmt
 from . import i18n
-from .params import BadParam, SearchParams, choice, parse
+from .params import BadParam, SearchParams, choice, parse, parse_valid
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def create_app(index_path=None) -> Flask:
             args = {k: v for k, v in request.args.items() if k not in dropped}
             key, values = exc.problem
             return render_search(
-                SearchParams(q=request.args.get("q", "")), 400,
+                parse_valid(args), 400,
                 problem=t("error_bad_param", name=exc.name, problem=t(key, **values)),
                 without_url=link(url_for("search_page"), args),
             )
@@ -328,10 +328,7 @@ def create_app(index_path=None) -> Flask:
     def api_document(doc_id: str):
         q = request.args.get("q") or None
         doc = kb.get(doc_id, query=q)
-        data = doc.to_dict(kb.cited_passage(doc_id, query=q))
-        for passage in data["passages"]:
-            passage["highlight"] = str(fmt.marks(passage["marked"]))
-        return jsonify({"ok": True, **data})
+        return jsonify({"ok": True, **doc.to_dict(kb.cited_passage(doc_id, query=q))})
 
     @app.get("/api/documents/<doc_id>/citation")
     def api_citation(doc_id: str):

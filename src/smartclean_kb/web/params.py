@@ -58,10 +58,8 @@ def _int(args, name: str, default: int, lo: int, hi: int) -> int:
     raw = args.get(name, "")
     if raw.strip() == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = None
+    # Digits only: int() also takes "1_0" (10) and other scripts' digits.
+    value = int(raw.strip()) if raw.strip().isascii() and raw.strip().isdigit() else None
     if value is None or not lo <= value <= hi:
         raise BadParam(name, raw, f"{name} must be a whole number from {lo} to {hi}",
                        ("must_be_whole", {"lo": lo, "hi": hi}))
@@ -117,3 +115,18 @@ def parse(args) -> SearchParams:
         per_page=_int(args, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE),
         sort=choice(args, "sort", SORTS) or "relevance",
     )
+
+
+def parse_valid(args) -> SearchParams:
+    """What ``parse`` reads from ``args`` without the parameters it refuses: the search
+    box of an error page keeps the filters that were fine."""
+    args = dict(args.items())
+    for _ in range(len(args) + 1):
+        try:
+            return parse(args)
+        except BadParam as exc:
+            args.pop(exc.name, None)
+            if exc.name == "year":
+                args.pop("year_from", None)
+                args.pop("year_to", None)
+    return SearchParams(q=args.get("q", ""))
