@@ -135,6 +135,8 @@ def test_open_a_document_and_follow_its_translation(page, server):
     page.locator(".translations a[hreflang=sv]").click()
     page.wait_for_selector("article.document[lang=sv]")
     assert page.locator("h1").inner_text() == "Återvinning av avfall i huvudstadsregionen"
+    # The other language version keeps the search: its back link returns to it.
+    assert "type=page" in page.locator(".back-link").get_attribute("href")
     assert page.locator(".translations a[hreflang=fi]").count() == 1
 
 
@@ -200,3 +202,25 @@ def test_screenshot_of_the_results_page(browser, server):
         finally:
             page.context.close()
     assert (ARTIFACTS / "results.png").stat().st_size > 20_000
+
+
+def test_a_long_heading_wraps_on_a_phone_and_switching_language_keeps_the_place(browser, server):
+    """A heading of one long word (a Finnish or Swedish compound) made the page scroll
+    sideways at 320 px; the interface language links dropped the #passage (review)."""
+    page = new_page(browser, width=320)
+    page.goto(server + "/?q=caretaker weekly summary")
+    page.locator("li.hit h3 a").first.click()
+    page.wait_for_url("**/doc/**#p-**")
+    assert page.locator(".passage-heading", has_text="Energyefficiencymeasurements").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    target = page.evaluate("location.hash")
+    page.locator(".ui-switch a[hreflang=sv]").click()
+    page.wait_for_selector("html[lang=sv]")
+    assert page.evaluate("location.hash") == target
+    # An emptied search box goes back to the start page, not the old results.
+    page.goto(server + "/?q=kierrätys")
+    page.fill("#q", "")
+    page.locator("#q").dispatch_event("input")
+    wait_until(page, "!location.search.includes('q=') && !document.querySelector('li.hit')")
+    assert not page.errors, page.errors
+    page.context.close()

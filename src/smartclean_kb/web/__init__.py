@@ -281,21 +281,20 @@ def create_app(index_path=None) -> Flask:
         at = request.args.get("at", "")
         at = kb.cited_passage(doc_id, at if any(p["passage_id"] == at for p in passages) else None,
                               None if query_problem else q)
+        came_from = _search_came_from(request.args) if q else SearchParams()
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
+            came_from=came_from.url_args(),
             query_problem=query_problem,
             citation=doc.citation(page_label=t("page_short", n="{page}"), at=at),
             cited_id=at,
-            back_url=search_url(_search_came_from(request.args)) if q else url_for("search_page"),
+            back_url=search_url(came_from) if q else url_for("search_page"),
         )
 
     def _search_came_from(args) -> SearchParams:
         """The search a document was opened from (its link carries the filters, order
         and page), so "back" returns to it; a parameter that does not parse is dropped."""
-        try:
-            return parse(args)
-        except BadParam:
-            return SearchParams(q=args.get("q", ""))
+        return parse_valid(args)
 
     # -- the JSON API -------------------------------------------------------------------------
 

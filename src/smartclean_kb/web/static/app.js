@@ -3,6 +3,7 @@
 //  - Search as you type: the server-rendered results page for the typed query is fetched
 //    (debounced) and its results region swapped in, so the same templates, labels and
 //    escaping serve both; the URL is updated so the search stays bookmarkable.
+//  - The interface language links keep the place on the page (#fragment).
 //  - The citation's copy button.
 (function () {
   "use strict";
@@ -56,8 +57,9 @@
 
   function runSearch() {
     var query = input.value.trim();
-    if (query.length < MIN_CHARS) return;
-    var url = resultsUrl();
+    if (query.length > 0 && query.length < MIN_CHARS) return;
+    // An emptied box goes back to the start page rather than leaving the old results.
+    var url = query ? resultsUrl() : form.getAttribute("action");
     if (url === lastUrl) return;
     lastUrl = url;
     if (controller) controller.abort();
@@ -82,6 +84,12 @@
     });
     form.addEventListener("submit", function () { clearTimeout(timer); });
   }
+
+  // -- the interface language keeps the place on the page -----------------------------------
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest(".ui-switch a") : null;
+    if (link && location.hash) link.href = link.href.split("#")[0] + location.hash;
+  });
 
   // -- copy the citation -------------------------------------------------------------------
   document.addEventListener("click", function (event) {
