@@ -267,6 +267,9 @@ def test_an_ending_after_a_colon_stays_with_its_abbreviation():
     assert analyze("HRM:s mål", "sv")[:2] == ["hrm:s", "hrm"]
     assert analyze("HSY:ssa 2020:een", "exact") == ["hsy:ssa", "2020:een"]
     assert analyze("klo 12:30, Huom:katsokaa", "exact") == ["klo", "12", "30", "huom", "katsokaa"]
+    # After a section sign the ending is no word: as ``n`` it matched every ``28 §:n``.
+    assert analyze("jätelain 28 §:n ja 5 §:ssä", "exact") == ["jätelain", "28", "ja", "5"]
+    assert analyze("3 §: Lain tarkoitus", "exact") == ["3", "lain", "tarkoitus"]
 
 
 def test_a_finnish_names_inflected_forms_meet_its_base_form():

@@ -599,3 +599,23 @@ def test_a_prefix_standing_for_too_many_words_is_refused_and_ranges_are_words(fi
     with pytest.raises(QueryError, match=r"k\* stands for too many words"):
         fixture_kb.search("k*")
     assert " TO " not in fixture_kb.search("[a TO z]", explain=True).explain["parsed"]
+
+
+def test_a_word_in_the_text_outranks_the_same_word_only_in_the_document_title(tmp_path):
+    """Every passage carries its document's title: at full weight, short passages whose
+    only match was the title ranked before the passages about the word (review: 19
+    Swedish and Finnish 'Climate City Contract' passages before any English one about
+    climate)."""
+    folder = tmp_path / "md"
+    folder.mkdir()
+    (folder / "contract.md").write_text(
+        "---\ntitle: Climate City Contract\nlang: sv\n---\n"
+        "Staden förbinder sig att minska utsläppen från trafiken och byggnaderna.\n", encoding="utf-8")
+    (folder / "notes.md").write_text(
+        "---\ntitle: Notes from the workshop\nlang: en\n---\n"
+        "The workshop discussed how the climate of the city changes and what residents can do about "
+        "heat waves, storm water and flooding in the coming decades.\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    hits = kb.search("climate")
+    assert [Path(h.source).name for h in hits] == ["notes.md", "contract.md"]

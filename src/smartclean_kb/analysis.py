@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "16"
+ANALYSER_VERSION = "17"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -769,7 +769,10 @@ _COLON_ENDING = ":[^\\W\\d_]{1,6}(?!\\w)"
 #: What ``WordTokenizer`` reads as a word: letters and digits, with an ending after a
 #: colon, or with the hyphen of a word cut short before a conjunction (dropped again
 #: from the word itself).
-TOKEN_PATTERN = WORD_PATTERN + "(?:" + _COLON_ENDING + "|" + _ELIDED + ")?"
+#: A case ending after a section sign (``28 §:n``, ``§:ssä``) is no word of its own: as
+#: ``n`` it matched, and was marked in, every passage citing a section.
+_NOT_AFTER_SECTION_SIGN = "(?<!§:)(?<!\\w)"
+TOKEN_PATTERN = _NOT_AFTER_SECTION_SIGN + WORD_PATTERN + "(?:" + _COLON_ENDING + "|" + _ELIDED + ")?"
 
 
 class WordTokenizer(RegexTokenizer):

@@ -1200,9 +1200,10 @@ def _schema() -> Schema:
     return build_schema()
 
 
-def analyse_fields(text: str, lang: str) -> dict[str, Analysed]:
+def analyse_fields(text: str, lang: str, title: str = "") -> dict[str, Analysed]:
     """The text fields a passage in ``lang`` fills, analysed: the index step's work
-    that does not need the writer."""
+    that does not need the writer. ``text`` opens with the document's ``title``, whose
+    words weigh ``TITLE_WEIGHT`` each."""
     schema = _schema()
     out = {}
     exact: dict[str, list[int]] | None = None  # filled by a language field's reading
@@ -1215,20 +1216,55 @@ def analyse_fields(text: str, lang: str) -> dict[str, Analysed]:
             elif f.analyzer in ("fi", "sv"):
                 exact = {}
                 positions = analysis.language_positions(text, f.analyzer, exact)
-            out[f.name] = (Analysed.of(field.index(text)) if positions is None
-                           else _position_columns(field, positions))
+            if positions is None:
+                positions = _positions(field, text)
+            out[f.name] = _position_columns(field, positions, _length(f.name, f.analyzer, title))
     return out
 
 
-def _position_columns(field: TEXT, positions: dict[str, list[int]]) -> Analysed:
-    """A field's postings as ``TEXT.index`` would make them (same terms, order, weights
-    and encoded positions) from each term's positions, as ``analysis.exact_positions``
-    and ``analysis.language_positions`` give them."""
+@lru_cache(maxsize=4096)
+def _length(fieldname: str, analyzer: str, text: str) -> int:
+    """How many positions ``text`` takes in a field (stop words take none); cached, since
+    every passage of a document repeats its title."""
+    if not text:
+        return 0
+    held = (analysis.exact_positions(text) if analyzer == "exact" else
+            analysis.language_positions(text, analyzer, {}) if analyzer in ("fi", "sv")
+            else _positions(_schema()[fieldname], text))
+    return max((p for at in held.values() for p in at), default=-1) + 1
+
+
+def _positions(field: TEXT, text: str) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for token in field.analyzer(text, positions=True, mode="index"):
+        positions.setdefault(token.text, []).append(token.pos)
+    return positions
+
+
+#: What a word of the document's title weighs in a passage against a word of its text.
+#: The title is in every passage of its document: at full weight a short passage with
+#: nothing but the title's word outranked the passages that have the word in their text
+#: (``climate``: nineteen Swedish and Finnish passages of a "Climate City Contract" before
+#: the first English passage about climate). Half still lets the title add what the text
+#: leaves out (``... i Munksnäs``). Headings keep full weight: a statute section is found
+#: by its heading's words.
+TITLE_WEIGHT = 0.5
+
+
+def _position_columns(field: TEXT, positions: dict[str, list[int]], title_end: int = 0) -> Analysed:
+    """A field's postings as ``TEXT.index`` would make them (same terms, order and encoded
+    positions) from each term's positions, as ``analysis.exact_positions`` and
+    ``analysis.language_positions`` give them; a word of the title (positions below
+    ``title_end``) weighs ``TITLE_WEIGHT``."""
     boost = field.format.field_boost
     found = positions.values()
     frequencies = list(map(len, found))
-    return Analysed(list(map(str.encode, positions)), frequencies,
-                    [float(n) * boost for n in frequencies], list(map(field.format.encode, found)))
+    if title_end:
+        weights = [(n - sum(p < title_end for p in at) * (1 - TITLE_WEIGHT)) * boost
+                   for n, at in zip(frequencies, found)]
+    else:
+        weights = [float(n) * boost for n in frequencies]
+    return Analysed(list(map(str.encode, positions)), frequencies, weights, list(map(field.format.encode, found)))
 
 
 def build_schema() -> Schema:
