@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 
 import pytest
 from click.testing import CliRunner
 
-from smartclean_kb import NotFoundError
+from smartclean_kb import KnowledgeBase, NotFoundError
 from smartclean_kb.cli import cli
 from smartclean_kb.web import create_app
 
@@ -129,7 +130,7 @@ def view(**fields) -> "DocumentView":
 
     base = dict(doc_id="0123456789abcdef", source="docs/muistio.html", title="Muistio", doc_type="page",
                 url="https://example.org/muistio", author="", date="2016-05-03", lang="fi", langs=("fi",),
-                description="", pages=None, passages=[], translations=[])
+                description="", pages=None, passages=[], translations=[], publisher="Smart & Clean")
     return DocumentView(**{**base, **fields})
 
 
@@ -158,7 +159,7 @@ def test_each_feed_entry_has_its_own_key_and_an_untitled_one_is_the_feed():
                 for i, (heading, url) in enumerate([("Kutsu seminaariin", "https://e.org/1"),
                                                     ("Kutsu työpajaan", "https://e.org/2"), ("", "https://e.org/3")])]
     passages.append({**passages[2], "passage_id": "0123456789abcdef-0003", "url": "https://e.org/4"})
-    feed = view(doc_type="feed", title="Uutiset", passages=passages)
+    feed = view(doc_type="feed", title="Uutiset", passages=passages, publisher="")
     keys = {feed.citation(style="bibtex", at=p["passage_id"]).split(",")[0] for p in passages}
     assert len(keys) == 4  # two untitled entries too
     assert feed.citation(at=passages[2]["passage_id"]) == "Uutiset. https://e.org/3."
@@ -172,3 +173,26 @@ def test_the_api_cites_a_document_where_its_query_points(fixture_kb):
     assert data["cited_passage"] == hit.passage_id
     assert data["citation"] == client.get(f"/api/documents/{hit.doc_id}/citation?q=päästöt").get_data(as_text=True)
     assert data["citation"].endswith(f"p. {hit.page}.")
+
+
+def test_a_page_from_another_site_is_cited_with_that_site_not_the_archive(tmp_path):
+    """Every page was published by "Smart & Clean", news articles and city decisions
+    included (review)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "uutinen.html").write_text(
+        '<html lang="fi"><head><title>Hallitus valmistelee</title><meta property="og:site_name" content="Yle Uutiset">'
+        '</head><body><main><h1>Hallitus valmistelee</h1><p>Hallitus valmistelee uutta lakia jätehuollosta.</p>'
+        '</main></body></html>', encoding="utf-8")
+    (folder / "paatos.html").write_text(
+        '<html lang="fi"><head><title>Päätös</title><link rel="canonical" href="https://www.paatokset.hel.fi/fi/asia/1">'
+        '</head><body><main><h1>Päätös</h1><p>Kaupunginhallitus päätti jätehuollon järjestämisestä.</p>'
+        '</main></body></html>', encoding="utf-8")
+    (folder / "muistio.md").write_text("---\ntitle: Muistio\nauthor: [Aino Aalto, Bo Berg]\n"
+                                        "publisher: HSY\n---\nJätehuollon muistio.\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    cited = {Path(h.source).name: kb.get(h.doc_id).citation() for h in kb.search("jätehuolto", limit=10)}
+    assert cited["uutinen.html"] == "Hallitus valmistelee. Yle Uutiset. uutinen.html."
+    assert cited["paatos.html"] == "Päätös. paatokset.hel.fi. https://www.paatokset.hel.fi/fi/asia/1."
+    assert cited["muistio.md"] == "Aino Aalto; Bo Berg. Muistio. HSY. muistio.md."

@@ -261,3 +261,23 @@ def test_a_page_without_a_title_element_is_titled_by_its_first_heading(tmp_path)
     path.write_text("<html><body><main><h1>Jätehuolto</h1><p>Biojäte kerätään erikseen.</p>"
                     "<h2>Lajittelu</h2><p>Muovi lajitellaan.</p></main></body></html>", encoding="utf-8")
     assert extract(path).title == "Jätehuolto"
+
+
+def test_broken_front_matter_is_taken_as_written_with_a_warning(tmp_path):
+    """An open quote or list and a date that is none went into citations silently (review)."""
+    path = tmp_path / "muistio.md"
+    path.write_text('---\ntitle: "unterminated\nauthor: [a, b\ndate: notadate\n---\n# Otsikko\n\nTeksti.\n',
+                    encoding="utf-8")
+    doc = extract(path)
+    assert doc.author == "a, b" and doc.date == ""
+    assert [w.split(":")[0] for w in doc.warnings] == ["front matter line 2", "front matter line 3",
+                                                        "front matter date 'notadate' is not a date; left out"]
+
+
+def test_a_byline_is_the_authors_name_without_an_e_mail_address(tmp_path):
+    path = tmp_path / "uutinen.html"
+    path.write_text('<html><body><article><div class="author" itemprop="author" itemscope>'
+                    '<div itemprop="name"><a href="/k/Lauri Nurmi">Lauri Nurmi</a></div>'
+                    '<div class="author-email">lauri.nurmi@iltalehti.fi</div></div>'
+                    '<h1>Otsikko</h1><p>Uutisen teksti on tässä.</p></article></body></html>', encoding="utf-8")
+    assert extract(path).author == "Lauri Nurmi"

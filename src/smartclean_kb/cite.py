@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from .kb import DocumentView
@@ -56,6 +57,16 @@ class _Record:
     file: str
 
 
+#: The publisher of the archive's own files, when a file names none and has no address.
+ARCHIVE_PUBLISHER = "Smart & Clean"
+
+
+def _site(url: str) -> str:
+    """A web address's site (``www.iltalehti.fi/...`` -> ``iltalehti.fi``); "" for none."""
+    host = (urlsplit(url).hostname or "") if url.startswith(("http://", "https://")) else ""
+    return host.removeprefix("www.")
+
+
 def section_label(heading: str) -> str:
     """The section a statute passage's heading path names (``28 §`` of ``4 luku ... ›
     28 § Jätehuollon järjestäminen``), as a citation gives it; "" if it names none."""
@@ -64,11 +75,18 @@ def section_label(heading: str) -> str:
 
 
 def publisher(doc: DocumentView) -> str:
-    """Who published the document: the archive's pages, posts and reports are Smart &
-    Clean's, a statute the statute book's in its language; a feed names its own site."""
+    """Who published the document: a statute the statute book in its language; else who
+    the file names (a site's ``og:site_name`` or JSON-LD publisher, a front matter's
+    ``publisher``); else, for a page from another site, that site's address (a news
+    article is not Smart & Clean's); a feed names its own site; the archive's own files
+    without either are Smart & Clean's."""
     if doc.doc_type == "statute":
         return "Finlands författningssamling" if doc.lang == "sv" else "Suomen säädöskokoelma"
-    return "" if doc.doc_type == "feed" else "Smart & Clean"
+    if doc.publisher:
+        return doc.publisher
+    if doc.doc_type == "feed":
+        return ""
+    return _site(doc.url) or ARCHIVE_PUBLISHER
 
 
 def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page}", heading: str = "",

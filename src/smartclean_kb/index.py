@@ -54,7 +54,7 @@ from . import analysis
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
 
 #: Bump when the stored fields, their meaning or the files' format change.
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 #: The ingested files, gzipped JSON: paths repeat, and plain JSON was a tenth of the index.
@@ -1290,6 +1290,7 @@ def build_schema() -> Schema:
         date_key=COLUMN(NumericColumn("I", default=0)),
         year=ID(stored=True, sortable=True),
         author=STORED(),
+        publisher=STORED(),
         lang=ID(stored=True, sortable=True),
         lang_prob=STORED(),
         doc_lang=STORED(),

@@ -113,6 +113,8 @@ class DocumentView:
     pages: int | None
     passages: list[dict[str, Any]]
     translations: list[Translation]
+    #: Who published it, as the file says (see ``cite.publisher`` for the fallbacks).
+    publisher: str = ""
 
     def to_dict(self, cited: str | None = None) -> dict[str, Any]:
         """JSON-ready, with the citation at passage ``cited`` (see ``KnowledgeBase.cited_passage``)."""
@@ -290,7 +292,7 @@ class KnowledgeBase:
             author=first.get("author", ""), date=first.get("doc_date", first.get("date", "")),
             lang=first.get("doc_lang", ""), langs=tuple(first.get("doc_langs") or ()),
             description=first.get("description", ""), pages=first.get("pages"),
-            passages=passages, translations=translations,
+            passages=passages, translations=translations, publisher=first.get("publisher") or "",
         )
 
     def cited_passage(self, doc_id: str, at: str | None = None, query: str | None = None) -> str | None:
@@ -883,7 +885,7 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
             url=doc.url or None, doc_type=doc.doc_type, date=date,
             doc_date=doc.date if doc.block_dates else None,
             year=str(year_of(date) or "") or None, date_key=date_key(date),
-            author=doc.author,
+            author=doc.author, publisher=doc.publisher or None,
             lang=p.lang, lang_prob=round(p.lang_probability, 4),
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",
             doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,

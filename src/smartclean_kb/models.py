@@ -54,6 +54,8 @@ class Document:
     title: str = ""
     description: str = ""
     author: str = ""
+    #: Who published it, as the file says (a site's name, a front matter's ``publisher``).
+    publisher: str = ""
     date: str = ""
     url: str = ""
     declared_lang: str = ""

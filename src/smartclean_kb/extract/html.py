@@ -68,6 +68,7 @@ def extract(data: bytes, source: str) -> Document:
         title=title,
         description=meta["description"],
         author=meta["author"],
+        publisher=meta["publisher"],
         date=meta["date"],
         url=meta["url"],
         declared_lang=meta["lang"],
@@ -192,6 +193,8 @@ def _metadata(soup: BeautifulSoup) -> dict[str, Any]:
     is_blog = og_type == "article" or bool(types & BLOG_TYPES) or bool(
         re.search(r"/(blog|blogi|blogg)/", url)
     )
+    publisher = (_meta_content(metas, "og:site_name") or _ld_name(main_ld.get("publisher"))
+                 or _site_of_title(_clean(soup.title.get_text()) if soup.title else "", title))
     keywords = _meta_content(metas, "keywords") or _ld_keywords(main_ld)
     tags = [_clean(a.get_text()) for a in soup.find_all("a", rel="tag")]
     if not tags and keywords:
@@ -200,6 +203,7 @@ def _metadata(soup: BeautifulSoup) -> dict[str, Any]:
         "title": title,
         "description": _meta_content(metas, "description", "og:description"),
         "author": author,
+        "publisher": publisher,
         "date": date,
         "url": url,
         "lang": lang.split("-")[0].lower(),
@@ -214,17 +218,33 @@ def _ld_keywords(item: dict[str, Any]) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value or "")
 
 
+def _site_of_title(raw: str, title: str) -> str:
+    """The site's name a ``<title>`` adds after the page's own title (``Kalasatama |
+    Smart & Clean``); "" when it adds none (a headline with a dash in it is no site)."""
+    if not title or not raw.startswith(title):
+        return ""
+    found = re.fullmatch(r"\s+[|–—-]\s+(.+)", raw[len(title):])
+    return found.group(1).strip() if found else ""
+
+
 def _strip_site_name(title: str) -> str:
     """'Kalasatama | Smart & Clean' -> 'Kalasatama' (site names follow a separator)."""
     parts = re.split(r"\s+[|–—-]\s+", title)
     return parts[0] if len(parts) > 1 and parts[0] else title
 
 
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+
+
 def _byline(soup: BeautifulSoup) -> str:
+    """The author a page's byline names: a schema.org Person's ``name`` when it has one,
+    words apart, without e-mail addresses (``Lauri Nurmi`` had become ``Lauri
+    Nurmilauri.nurmi@iltalehti.fi``)."""
     for selector in ('[itemprop="author"]', 'a[rel="author"]', ".author", ".byline"):
         tag = soup.select_one(selector)
         if tag:
-            name = _clean(tag.get_text())
+            named = tag.select_one('[itemprop="name"]') if tag.has_attr("itemscope") else None
+            name = _clean(_EMAIL.sub(" ", (named or tag).get_text(" "))).strip(" ,;|·")
             if name:
                 return re.sub(r"^(by|kirjoittaja|text|av|teksti)\s*:?\s+", "", name, flags=re.I)
     return ""

@@ -28,9 +28,7 @@ def extract(data: bytes, source: str) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta: dict[str, str] = {}
     if m := _FRONT_MATTER.match(text):
-        for line in m.group(1).splitlines():
-            key, _, value = line.partition(":")
-            meta[key.strip().lower()] = value.strip().strip("\"'")
+        meta = _front_matter(m.group(1), warnings)
         text = text[m.end():]
     markdown = source.lower().endswith((".md", ".markdown"))
     blocks, heading = _markdown_blocks(text) if markdown else (_text_blocks(text), "")
@@ -40,17 +38,43 @@ def extract(data: bytes, source: str) -> Document:
     if not title:
         first = blocks[0]
         title = first.headings[0] if first.headings else _first_line_title(text)
+    date = normalise_date(meta.get("date", ""))
+    if meta.get("date") and not date:
+        warnings.append(f"front matter date {meta['date'][:40]!r} is not a date; left out")
     return Document(
         source=source,
         doc_type="text",
         blocks=tuple(blocks),
         title=title,
         author=meta.get("author", ""),
-        date=normalise_date(meta.get("date", "")),
+        publisher=meta.get("publisher", ""),
+        date=date,
         url=meta.get("url", ""),
         declared_lang=meta.get("lang", ""),
         warnings=tuple(warnings),
     )
+
+
+def _front_matter(block: str, warnings: list[str]) -> dict[str, str]:
+    """``key: value`` lines, lowercased keys; quotes around a value go, a ``[a, b]`` list
+    is joined with "; " (as several authors are). A quote or list left open is taken as
+    written, with a warning: a citation of ``[a, b`` was all a reader got of it."""
+    meta: dict[str, str] = {}
+    for number, line in enumerate(block.splitlines(), start=2):
+        key, colon, value = line.partition(":")
+        if not colon or not key.strip():
+            continue
+        value = value.strip()
+        if value[:1] in "\"'" and (len(value) < 2 or value[-1] != value[0]):
+            warnings.append(f"front matter line {number}: an unclosed quote in {key.strip()}")
+        elif value[:1] == "[":
+            if value.endswith("]"):
+                value = "; ".join(v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip())
+            else:
+                warnings.append(f"front matter line {number}: an unclosed list in {key.strip()}")
+                value = value[1:]
+        meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta
 
 
 def _first_line_title(text: str) -> str:
