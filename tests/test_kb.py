@@ -619,3 +619,12 @@ def test_a_word_in_the_text_outranks_the_same_word_only_in_the_document_title(tm
     kb.ingest([folder])
     hits = kb.search("climate")
     assert [Path(h.source).name for h in hits] == ["notes.md", "contract.md"]
+
+
+def test_a_word_cut_short_before_a_conjunction_in_a_query_asks_for_its_compound(fixture_kb):
+    """The index reads ``vesi- ja jätehuolto`` as ``vesihuolto`` too; the query parser
+    analysed each word alone, so a query of the same words never asked for it (review)."""
+    fi = fixture_kb.search("vesi- ja jätehuolto", explain=True).explain["terms"]["text_fi"]
+    assert "vesihuolto" in fi and "jätehuolto" in fi
+    sv = fixture_kb.search("vatten- och avloppsverket", explain=True).explain["terms"]["text_sv"]
+    assert "vattenverk" in sv and "och" not in sv

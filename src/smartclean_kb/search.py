@@ -156,7 +156,30 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
                          'check quotes and operators, or search plain words') from exc
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
-    return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(parsed, text)))
+    return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)))
+
+
+_ELIDED_IN_QUERY = re.compile(
+    r"(\w+)-\s+(?:" + "|".join(w for ws in analysis.CONJUNCTIONS.values() for w in ws) + r")\s+(\w+)", re.I)
+
+
+def _elided_compounds(q: wq.Query, text: str, boosts: dict[str, float]) -> wq.Query:
+    """Add the compound a word cut short before a conjunction stands for, as the index
+    has it: ``vesi- ja jätehuolto`` also asks for ``vesihuolto``. The parser analyses
+    each word alone, so the analyser never saw the word after the conjunction."""
+    if not _plain_words(q, text):
+        return q
+    extra: list[wq.Query] = []
+    for found in _ELIDED_IN_QUERY.finditer(text):
+        for f in analysis.TEXT_FIELDS:
+            if f.analyzer not in ("fi", "sv") or f.name not in boosts:
+                continue
+            alone = {term for word in found.group(0).split() for term in analysis.analyze(word, f.analyzer)}
+            extra += [wq.Term(f.name, term, boost=boosts[f.name])
+                      for term in dict.fromkeys(analysis.analyze(found.group(0), f.analyzer)) if term not in alone]
+    if not extra:
+        return q
+    return wq.Or([*(q.subqueries if type(q) is wq.Or else [q]), *extra])
 
 
 #: Words so common that matching them in the exact-form field adds next to nothing to
