@@ -990,7 +990,9 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
     if not passages:
         return Processed(file, digest, error="no text to index", lasting=True), spent
     t = time.perf_counter()
-    fields = [analyse_fields(indexed_text(doc, p), p.lang, doc.title) for p in passages]
+    # A title that opens the passage's own text is its first line there, not context.
+    fields = [analyse_fields(indexed_text(doc, p), p.lang, "" if p.text.startswith(doc.title) else doc.title)
+              for p in passages]
     spent["analysis"] = time.perf_counter() - t
     return Processed(file, digest, doc, passages, doc_det, langs, fields, warnings=doc.warnings), spent
 
