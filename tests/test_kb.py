@@ -628,3 +628,18 @@ def test_a_word_cut_short_before_a_conjunction_in_a_query_asks_for_its_compound(
     assert "vesihuolto" in fi and "jätehuolto" in fi
     sv = fixture_kb.search("vatten- och avloppsverket", explain=True).explain["terms"]["text_sv"]
     assert "vattenverk" in sv and "och" not in sv
+
+
+def test_kbignore_leaves_out_folders_and_paths_as_gitignore_does(tmp_path):
+    """Patterns were matched against file names only, so no folder could be left out (review)."""
+    folder = tmp_path / "archive"
+    for rel in ("a.txt", "drafts/b.txt", "sub/deep/c.txt", "sub/d.txt", "sub/keep.tmp.txt", "sub/x.tmp.txt"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(f"Jätehuolto {rel}", encoding="utf-8")
+    (folder / ".kbignore").write_text("# drafts are not the archive\ndrafts/\n*.tmp.txt\n!keep.tmp.txt\n",
+                                      encoding="utf-8")
+    (folder / "sub" / ".kbignore").write_text("deep/\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    found = sorted(Path(h.source).relative_to(folder).as_posix() for h in kb.search("jätehuolto", limit=20))
+    assert found == ["a.txt", "sub/d.txt", "sub/keep.tmp.txt"]

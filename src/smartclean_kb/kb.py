@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pathspec
 from whoosh import query as wq
 
 from . import analysis, cite, config, extract, language
@@ -478,18 +479,19 @@ class KnowledgeBase:
             if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
                 yield from self._one(root, root.parent, report)
                 continue
-            inherited: dict[str, list[str]] = {}
+            inherited: dict[str, list[tuple[str, pathspec.PathSpec]]] = {}
             for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted):
-                ignored = inherited.get(dirpath, []) + _ignore_patterns(Path(dirpath))
-                inherited.update({os.path.join(dirpath, d): ignored for d in dirnames})
+                ignores = inherited.get(dirpath, []) + _ignore_spec(dirpath)
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")
+                               and not _ignored(ignores, os.path.join(dirpath, d), folder=True)]
+                inherited.update({os.path.join(dirpath, d): ignores for d in dirnames})
                 for d in sorted(dirnames):
-                    if not d.startswith(".") and os.path.islink(os.path.join(dirpath, d)):
+                    if os.path.islink(os.path.join(dirpath, d)):
                         report.skipped.append(FileProblem(_shown(os.path.normpath(os.path.join(dirpath, d))),
                                                           "link to a folder (not followed)"))
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                                     and not os.path.islink(os.path.join(dirpath, d)))
+                dirnames[:] = sorted(d for d in dirnames if not os.path.islink(os.path.join(dirpath, d)))
                 for name in sorted(filenames):
-                    if name.startswith(".") or ignored and any(Path(name).match(p) for p in ignored):
+                    if name.startswith(".") or _ignored(ignores, os.path.join(dirpath, name)):
                         continue
                     yield from self._one(os.path.join(dirpath, name), root, report)
 
@@ -1088,10 +1090,20 @@ def _under(key: str, root: str) -> bool:
     return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _ignore_patterns(folder: Path) -> list[str]:
-    """Glob patterns from a folder's .kbignore (one per line, # comments); subfolders inherit them."""
+def _ignore_spec(folder: str) -> list[tuple[str, pathspec.PathSpec]]:
+    """A folder's .kbignore as (folder, patterns): .gitignore's rules (``*.tmp``,
+    ``drafts/``, ``old/2014/*.pdf``, ``!keep.pdf``), paths taken from that folder; its
+    subfolders inherit it. Name patterns alone could not leave out a folder."""
     try:
-        lines = (folder / IGNORE_FILE).read_text(encoding="utf-8").splitlines()
+        lines = Path(folder, IGNORE_FILE).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return [(folder, pathspec.GitIgnoreSpec.from_lines(lines))] if any(line.strip() for line in lines) else []
+
+
+def _ignored(ignores: list[tuple[str, pathspec.PathSpec]], path: str, folder: bool = False) -> bool:
+    for base, spec in ignores:
+        relative = os.path.relpath(path, base).replace(os.sep, "/")
+        if spec.match_file(relative + "/" if folder else relative):
+            return True
+    return False
