@@ -643,3 +643,14 @@ def test_kbignore_leaves_out_folders_and_paths_as_gitignore_does(tmp_path):
     kb.ingest([folder])
     found = sorted(Path(h.source).relative_to(folder).as_posix() for h in kb.search("jätehuolto", limit=20))
     assert found == ["a.txt", "sub/d.txt", "sub/keep.tmp.txt"]
+
+
+def test_a_phrase_marks_its_words_not_every_stop_word_of_the_hit(tmp_path):
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "laitos.txt").write_text("Kunnan vesi- ja viemärilaitos hoitaa vesihuollon, ja se laskuttaa "
+                                       "asukkaita ja yrityksiä.", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    marked = re.findall(r"<mark>(.*?)</mark>", kb.search('"vesi- ja viemärilaitos"')[0].highlight)
+    assert "ja" not in marked and "viemärilaitos" in marked

@@ -674,6 +674,11 @@ def query_terms(parsed: wq.Query, searcher: Searcher) -> dict[str, set[str]]:
                 expanded = []
         else:
             expanded = list(leaf.all_terms(phrases=True))
+            if isinstance(leaf, wq.Phrase):
+                # A phrase's stop words are marked nowhere: ``"vesi- ja viemärilaitos"``
+                # marked every ``ja`` of every hit (the phrase's own words stay marked).
+                content = [(f, v) for f, v in expanded if v not in _STOP_WORDS]
+                expanded = content or expanded
         for fieldname, value in expanded:
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
