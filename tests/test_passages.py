@@ -44,3 +44,14 @@ def test_a_quotation_in_another_language_is_its_own_passage():
               Block(words(30), ("Otsikko",), lang="fi"))
     passages = split_passages(Document("a.html", "blog", blocks))
     assert [p.text.split()[0] for p in passages] == ["sana0", "ord0", "sana0"]
+
+
+def test_a_run_of_characters_without_spaces_is_cut_to_passage_size():
+    """A 5 MB line of base64 was one passage, returned whole by search --json (review)."""
+    from smartclean_kb.config import PASSAGE_MAX_CHARS
+
+    blob = "QUJD" * 250_000
+    doc = Document(source="x.txt", doc_type="text", blocks=(Block(text=f"Alku {blob} loppu"),))
+    passages = split_passages(doc)
+    assert max(len(p.text) for p in passages) <= 2 * PASSAGE_MAX_CHARS + 1
+    assert "".join(p.text for p in passages).replace(" ", "").replace("\n", "") == f"Alku{blob}loppu"

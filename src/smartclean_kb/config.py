@@ -35,6 +35,8 @@ def language_code(value: str) -> str | None:
 #: Passage size in words (the split aims between these).
 PASSAGE_MIN_WORDS = 40
 PASSAGE_MAX_WORDS = 250
+#: The longest run of characters without a space a passage keeps whole.
+PASSAGE_MAX_CHARS = 2000
 
 #: Files larger than this are refused rather than read into memory.
 MAX_FILE_BYTES = 64 * 1024 * 1024

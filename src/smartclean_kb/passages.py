@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .config import PASSAGE_MAX_WORDS, PASSAGE_MIN_WORDS
+from .config import PASSAGE_MAX_CHARS, PASSAGE_MAX_WORDS, PASSAGE_MIN_WORDS
 from .models import Block, Document, Passage
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“])")
@@ -45,6 +45,7 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             prev_words = sum(len(t.split()) for t in prev_texts)
             fits = key[1:] == prev[1:]
             fits = fits and prev_words + words <= PASSAGE_MAX_WORDS
+            fits = fits and sum(map(len, prev_texts + texts)) <= PASSAGE_MAX_CHARS * 2
             fits = fits and (key.headings == prev.headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
                 merged[-1] = (prev_texts + texts, prev if prev.headings else key)
@@ -72,27 +73,43 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
 def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], _Key]]:
     """Group consecutive blocks of one section, page and marked language up to the maximum size."""
     current: list[str] = []
-    words = 0
+    words = chars = 0
     key: _Key | None = None
     for block in blocks:
         block_key = _Key(block.headings, block.page, block.lang, block.anchor, block.link, block.date)
         if current and block_key != key:
             yield current, key
-            current, words = [], 0
+            current, words, chars = [], 0, 0
         key = block_key
         for piece in _pieces(block.text):
             n = len(piece.split())
-            if current and words + n > PASSAGE_MAX_WORDS:
+            if current and (words + n > PASSAGE_MAX_WORDS or chars + len(piece) > PASSAGE_MAX_CHARS * 2):
                 yield current, key
-                current, words = [], 0
+                current, words, chars = [], 0, 0
             current.append(piece)
             words += n
+            chars += len(piece)
     if current and key is not None:
         yield current, key
 
 
 def _pieces(text: str) -> Iterator[str]:
-    """A block small enough stays whole; a long one is cut at sentences, then at words."""
+    """A block small enough stays whole; a long one is cut at sentences, then at words,
+    and a run of characters longer than a passage may be (a line of base64 or minified
+    code, with no space in it) at ``PASSAGE_MAX_CHARS``: it was one passage of megabytes."""
+    if len(text) > PASSAGE_MAX_CHARS and max(map(len, text.split()), default=0) > PASSAGE_MAX_CHARS:
+        around: list[str] = []
+        for word in text.split():
+            if len(word) <= PASSAGE_MAX_CHARS:
+                around.append(word)
+                continue
+            if around:
+                yield from _pieces(" ".join(around))
+                around = []
+            yield from (word[i:i + PASSAGE_MAX_CHARS] for i in range(0, len(word), PASSAGE_MAX_CHARS))
+        if around:
+            yield from _pieces(" ".join(around))
+        return
     if len(text.split()) <= PASSAGE_MAX_WORDS:
         yield text
         return
