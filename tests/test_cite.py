@@ -196,3 +196,8 @@ def test_a_page_from_another_site_is_cited_with_that_site_not_the_archive(tmp_pa
     assert cited["uutinen.html"] == "Hallitus valmistelee. Yle Uutiset. uutinen.html."
     assert cited["paatos.html"] == "Päätös. paatokset.hel.fi. https://www.paatokset.hel.fi/fi/asia/1."
     assert cited["muistio.md"] == "Aino Aalto; Bo Berg. Muistio. HSY. muistio.md."
+
+
+def test_a_malformed_address_is_cited_without_a_site():
+    """urlsplit raised ValueError: the citation, the document page and its API failed (review)."""
+    assert view(url="https://[fe80::1", publisher="").citation() == "Muistio (2016). Smart & Clean. https://[fe80::1."

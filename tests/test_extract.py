@@ -281,3 +281,38 @@ def test_a_byline_is_the_authors_name_without_an_e_mail_address(tmp_path):
                     '<div class="author-email">lauri.nurmi@iltalehti.fi</div></div>'
                     '<h1>Otsikko</h1><p>Uutisen teksti on tässä.</p></article></body></html>', encoding="utf-8")
     assert extract(path).author == "Lauri Nurmi"
+
+
+def test_a_text_that_mentions_the_pdf_header_is_not_read_as_a_pdf(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# PDF notes\n\nEvery PDF file starts with the header %PDF-1.7 and a binary line.\n",
+                    encoding="utf-8")
+    assert extract(path).title == "PDF notes"
+
+
+def test_a_byline_of_many_at_signs_is_read_in_linear_time(tmp_path):
+    """``\\S+@\\S+\\.\\w+`` took 26 s over a 6 KB byline (review)."""
+    import time
+
+    path = tmp_path / "a.html"
+    path.write_bytes(b'<html><body><p class="byline">' + b"a@" * 20000 + b"</p><article><h1>O</h1>"
+                     b"<p>Teksti\xc3\xa4 on t\xc3\xa4ss\xc3\xa4.</p></article></body></html>")
+    started = time.process_time()
+    extract(path)
+    assert time.process_time() - started < 5
+
+
+def test_the_site_a_title_names_is_after_a_bar_not_a_dash(tmp_path):
+    for title, site in (("Kalasatama | Smart &amp; Clean", "Smart & Clean"), ("News | Section | Example Site", "Example Site"),
+                        ("Kierrätys – miksi se kannattaa", "")):
+        path = tmp_path / "a.html"
+        path.write_text(f"<html><head><title>{title}</title></head><body><main><h1>X</h1><p>Tekstiä.</p>"
+                        "</main></body></html>", encoding="utf-8")
+        assert extract(path).publisher == site, title
+
+
+def test_empty_front_matter_values_and_a_bracketed_title_raise_no_warning(tmp_path):
+    path = tmp_path / "m.md"
+    path.write_text("---\ntitle: [Luonnos] Raportti\nauthor:\ntags:\n  - a\n---\nTeksti.\n", encoding="utf-8")
+    doc = extract(path)
+    assert doc.title == "[Luonnos] Raportti" and doc.warnings == ()

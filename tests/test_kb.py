@@ -654,3 +654,32 @@ def test_a_phrase_marks_its_words_not_every_stop_word_of_the_hit(tmp_path):
     kb.ingest([folder])
     marked = re.findall(r"<mark>(.*?)</mark>", kb.search('"vesi- ja viemärilaitos"')[0].highlight)
     assert "ja" not in marked and "viemärilaitos" in marked
+
+
+def test_a_deeper_kbignore_can_take_back_what_a_parent_left_out(tmp_path):
+    folder = tmp_path / "archive"
+    (folder / "sub").mkdir(parents=True)
+    for rel in ("sub/a.md", "sub/b.md", "sub/keep.md"):
+        (folder / rel).write_text(f"Jätehuolto {rel}", encoding="utf-8")
+    (folder / ".kbignore").write_text("sub/*.md\n!sub/keep.md\n", encoding="utf-8")
+    (folder / "sub" / ".kbignore").write_text("!b.md\n", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    found = sorted(Path(h.source).name for h in kb.search("jätehuolto", limit=20))
+    assert found == ["b.md", "keep.md"]
+
+
+def test_a_prefix_is_counted_in_words_once_and_did_you_mean_leaves_prefixes_alone(tmp_path, monkeypatch):
+    """The cap counted a word once per text field, refusing half the words it names;
+    did you mean rewrote a prefix into a narrower word (review)."""
+    from smartclean_kb import search as search_module
+
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kierrätyskeskus avattiin Vantaalla.", encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    monkeypatch.setattr(search_module, "MAX_PREFIX_TERMS", 1)
+    assert kb.search("kierrätysk*").total == 1  # one word, in the Finnish and exact-form fields
+    monkeypatch.undo()
+    assert kb.search("kierratysk*").suggestion is None

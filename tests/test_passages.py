@@ -55,3 +55,13 @@ def test_a_run_of_characters_without_spaces_is_cut_to_passage_size():
     passages = split_passages(doc)
     assert max(len(p.text) for p in passages) <= 2 * PASSAGE_MAX_CHARS + 1
     assert "".join(p.text for p in passages).replace(" ", "").replace("\n", "") == f"Alku{blob}loppu"
+
+
+def test_no_passage_passes_the_character_limit_however_its_words_are_cut():
+    """Words under the run limit were never cut: ten 1,999-character words were one
+    19,999-character passage (review)."""
+    from smartclean_kb.config import PASSAGE_MAX_CHARS
+
+    words = " ".join("ab" * 999 + "c" for _ in range(10))
+    doc = Document(source="x.txt", doc_type="text", blocks=(Block(text="Alku. " + words),))
+    assert max(len(p.text) for p in split_passages(doc)) <= 2 * PASSAGE_MAX_CHARS

@@ -63,7 +63,10 @@ ARCHIVE_PUBLISHER = "Smart & Clean"
 
 def _site(url: str) -> str:
     """A web address's site (``www.iltalehti.fi/...`` -> ``iltalehti.fi``); "" for none."""
-    host = (urlsplit(url).hostname or "") if url.startswith(("http://", "https://")) else ""
+    try:
+        host = (urlsplit(url).hostname or "") if url.startswith(("http://", "https://")) else ""
+    except ValueError:  # not a well-formed address (``https://[fe80::1``)
+        return ""
     return host.removeprefix("www.")
 
 

@@ -1260,7 +1260,8 @@ def _position_columns(field: TEXT, positions: dict[str, list[int]], title_end: i
     found = positions.values()
     frequencies = list(map(len, found))
     if title_end:
-        weights = [(n - sum(p < title_end for p in at) * (1 - TITLE_WEIGHT)) * boost
+        # Positions are in order: the title's are those before ``title_end``.
+        weights = [(n - bisect_left(at, title_end) * (1 - TITLE_WEIGHT)) * boost
                    for n, at in zip(frequencies, found)]
     else:
         weights = [float(n) * boost for n in frequencies]

@@ -479,7 +479,7 @@ class KnowledgeBase:
             if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
                 yield from self._one(root, root.parent, report)
                 continue
-            inherited: dict[str, list[tuple[str, pathspec.PathSpec]]] = {}
+            inherited: dict[str, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
             for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted):
                 ignores = inherited.get(dirpath, []) + _ignore_spec(dirpath)
                 dirnames[:] = [d for d in dirnames if not d.startswith(".")
@@ -993,10 +993,15 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
         return Processed(file, digest, error="no text to index", lasting=True), spent
     t = time.perf_counter()
     # A title that opens the passage's own text is its first line there, not context.
-    fields = [analyse_fields(indexed_text(doc, p), p.lang, "" if p.text.startswith(doc.title) else doc.title)
+    fields = [analyse_fields(indexed_text(doc, p), p.lang, "" if _opens_with(p.text, doc.title) else doc.title)
               for p in passages]
     spent["analysis"] = time.perf_counter() - t
     return Processed(file, digest, doc, passages, doc_det, langs, fields, warnings=doc.warnings), spent
+
+
+def _opens_with(text: str, title: str) -> bool:
+    """Whether ``text`` starts with ``title`` as whole words (``Jäte`` does not open ``Jätehuolto``)."""
+    return text.startswith(title) and not text[len(title):len(title) + 1].isalnum()
 
 
 def indexed_text(doc: Document, passage: Passage) -> str:
@@ -1090,7 +1095,7 @@ def _under(key: str, root: str) -> bool:
     return key == root or key.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _ignore_spec(folder: str) -> list[tuple[str, pathspec.PathSpec]]:
+def _ignore_spec(folder: str) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
     """A folder's .kbignore as (folder, patterns): .gitignore's rules (``*.tmp``,
     ``drafts/``, ``old/2014/*.pdf``, ``!keep.pdf``), paths taken from that folder; its
     subfolders inherit it. Name patterns alone could not leave out a folder."""
@@ -1101,9 +1106,12 @@ def _ignore_spec(folder: str) -> list[tuple[str, pathspec.PathSpec]]:
     return [(folder, pathspec.GitIgnoreSpec.from_lines(lines))] if any(line.strip() for line in lines) else []
 
 
-def _ignored(ignores: list[tuple[str, pathspec.PathSpec]], path: str, folder: bool = False) -> bool:
-    for base, spec in ignores:
+def _ignored(ignores: list[tuple[str, pathspec.GitIgnoreSpec]], path: str, folder: bool = False) -> bool:
+    """As git decides: the last pattern that matches wins, a deeper .kbignore's after
+    its parents' (``!keep.md`` below re-includes what ``*.md`` above left out)."""
+    for base, spec in reversed(ignores):
         relative = os.path.relpath(path, base).replace(os.sep, "/")
-        if spec.match_file(relative + "/" if folder else relative):
-            return True
+        verdict = spec.check_file(relative + "/" if folder else relative).include
+        if verdict is not None:
+            return verdict
     return False

@@ -95,38 +95,26 @@ def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], _Key]]:
 
 def _pieces(text: str) -> Iterator[str]:
     """A block small enough stays whole; a long one is cut at sentences, then at words,
-    and a run of characters longer than a passage may be (a line of base64 or minified
-    code, with no space in it) at ``PASSAGE_MAX_CHARS``: it was one passage of megabytes."""
-    if len(text) > PASSAGE_MAX_CHARS and max(map(len, text.split()), default=0) > PASSAGE_MAX_CHARS:
-        around: list[str] = []
-        for word in text.split():
-            if len(word) <= PASSAGE_MAX_CHARS:
-                around.append(word)
-                continue
-            if around:
-                yield from _pieces(" ".join(around))
-                around = []
-            yield from (word[i:i + PASSAGE_MAX_CHARS] for i in range(0, len(word), PASSAGE_MAX_CHARS))
-        if around:
-            yield from _pieces(" ".join(around))
-        return
-    if len(text.split()) <= PASSAGE_MAX_WORDS:
+    to at most ``PASSAGE_MAX_WORDS`` words and twice ``PASSAGE_MAX_CHARS`` characters; a
+    run of characters with no space (a line of base64, minified code) is cut at
+    ``PASSAGE_MAX_CHARS``: a 5 MB line was one passage."""
+    limit = 2 * PASSAGE_MAX_CHARS
+    if len(text) <= limit and len(text.split()) <= PASSAGE_MAX_WORDS:
         yield text
         return
     buffer: list[str] = []
-    count = 0
+    count = size = 0
     for sentence in _SENTENCE.split(text):
-        words = sentence.split()
-        while len(words) > PASSAGE_MAX_WORDS:
-            if buffer:
-                yield " ".join(buffer)
-                buffer, count = [], 0
-            yield " ".join(words[:PASSAGE_MAX_WORDS])
-            words = words[PASSAGE_MAX_WORDS:]
-        if count + len(words) > PASSAGE_MAX_WORDS and buffer:
+        words = [w[i:i + PASSAGE_MAX_CHARS] for w in sentence.split() for i in range(0, len(w), PASSAGE_MAX_CHARS)]
+        if buffer and (count + len(words) > PASSAGE_MAX_WORDS or size + sum(map(len, words)) + len(words) > limit):
             yield " ".join(buffer)
-            buffer, count = [], 0
-        buffer.extend(words)
-        count += len(words)
+            buffer, count, size = [], 0, 0
+        for word in words:
+            if buffer and (count >= PASSAGE_MAX_WORDS or size + len(word) + 1 > limit):
+                yield " ".join(buffer)
+                buffer, count, size = [], 0, 0
+            buffer.append(word)
+            count += 1
+            size += len(word) + 1
     if buffer:
         yield " ".join(buffer)

@@ -360,12 +360,13 @@ def _only_words(q: wq.Query) -> bool:
 def _check_prefixes(q: wq.Query, reader) -> None:
     """Refuse a ``prefix*`` that stands for more words than a query may have, as Lucene
     does (its 1,024 clauses): ``a*`` is thousands of words, searched one by one."""
-    expanded = 0
+    words: set[bytes] = set()
     for leaf in q.leaves():
         if isinstance(leaf, wq.Prefix):
-            for _ in reader.expand_prefix(leaf.fieldname, leaf.text):
-                expanded += 1
-                if expanded > MAX_PREFIX_TERMS:
+            # The same prefix is asked of every text field: a word counts once.
+            for word in reader.expand_prefix(leaf.fieldname, leaf.text):
+                words.add(word)
+                if len(words) > MAX_PREFIX_TERMS:
                     raise QueryError(f"{leaf.text}* stands for too many words (over {MAX_PREFIX_TERMS:,})",
                                      "write more of the word before the *")
 
@@ -476,8 +477,8 @@ def run_search(
         fuzzy = fuzzy_query(text, searcher.reader())
         if fuzzy is not None:
             parsed = fuzzy
-            out.close_spellings = [t.text for t in fuzzy.leaves()]
             total, ranked = _search_top(searcher, parsed, depth if by_date else page * limit, flt)
+            out.close_spellings = [t.text for t in fuzzy.leaves()] if total else []
     elif near:  # sorted by date too, so that equal dates keep the relevance order
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     if by_date:
@@ -939,7 +940,8 @@ def suggest(searcher: Searcher, text: str) -> str | None:
         nonlocal changed
         typed = found.group()
         word = typed.lower().rstrip("-")
-        if typed in _OPERATORS or len(word) < FUZZY_MIN_LENGTH or _known(reader, word):
+        prefix = text[found.end():found.end() + 1] == "*"
+        if prefix or typed in _OPERATORS or len(word) < FUZZY_MIN_LENGTH or _known(reader, word):
             return typed
         near = searcher.suggest(exact, word, limit=1, maxdist=1 if len(word) < 8 else 2, prefix=1)
         if not near or near[0] == word:

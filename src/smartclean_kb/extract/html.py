@@ -219,12 +219,13 @@ def _ld_keywords(item: dict[str, Any]) -> str:
 
 
 def _site_of_title(raw: str, title: str) -> str:
-    """The site's name a ``<title>`` adds after the page's own title (``Kalasatama |
-    Smart & Clean``); "" when it adds none (a headline with a dash in it is no site)."""
+    """The site's name a ``<title>`` adds after the page's own title and a bar
+    (``Kalasatama | Smart & Clean``; of ``News | Section | Site`` the last); a dash is
+    no sign of one (``Kierrätys – miksi se kannattaa`` is a headline)."""
     if not title or not raw.startswith(title):
         return ""
-    found = re.fullmatch(r"\s+[|–—-]\s+(.+)", raw[len(title):])
-    return found.group(1).strip() if found else ""
+    found = re.fullmatch(r"\s+\|\s+(.+)", raw[len(title):])
+    return found.group(1).rsplit("|", 1)[-1].strip() if found else ""
 
 
 def _strip_site_name(title: str) -> str:
@@ -233,7 +234,9 @@ def _strip_site_name(title: str) -> str:
     return parts[0] if len(parts) > 1 and parts[0] else title
 
 
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+#: An e-mail address, started only where a word starts (linear: \S+@\S+ backtracked
+#: cubically over a byline of many @s).
+_EMAIL = re.compile(r"(?<![^\s@])[^\s@]+@[^\s@]+\.\w+")
 
 
 def _byline(soup: BeautifulSoup) -> str:

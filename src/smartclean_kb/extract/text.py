@@ -65,14 +65,13 @@ def _front_matter(block: str, warnings: list[str]) -> dict[str, str]:
         if not colon or not key.strip():
             continue
         value = value.strip()
-        if value[:1] in "\"'" and (len(value) < 2 or value[-1] != value[0]):
+        if value and value[0] in "\"'" and (len(value) < 2 or value[-1] != value[0]):
             warnings.append(f"front matter line {number}: an unclosed quote in {key.strip()}")
-        elif value[:1] == "[":
-            if value.endswith("]"):
-                value = "; ".join(v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip())
-            else:
-                warnings.append(f"front matter line {number}: an unclosed list in {key.strip()}")
-                value = value[1:]
+        elif value.startswith("[") and value.endswith("]"):
+            value = "; ".join(v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip())
+        elif value.startswith("[") and "]" not in value:
+            warnings.append(f"front matter line {number}: an unclosed list in {key.strip()}")
+            value = value[1:]
         meta[key.strip().lower()] = value.strip().strip("\"'")
     return meta
 
