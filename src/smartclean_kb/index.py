@@ -1228,9 +1228,15 @@ def _length(fieldname: str, analyzer: str, text: str) -> int:
     every passage of a document repeats its title."""
     if not text:
         return 0
-    held = (analysis.exact_positions(text) if analyzer == "exact" else
-            analysis.language_positions(text, analyzer, {}) if analyzer in ("fi", "sv")
-            else _positions(_schema()[fieldname], text))
+    if analyzer == "exact":
+        return len(analysis.words(text))
+    if analyzer in ("fi", "sv"):
+        # As ``language_positions`` numbers words: stop words take no position, and the
+        # first word kept keeps its own.
+        stops = analysis.field_stop_words(analyzer)
+        kept = [i for i, word in enumerate(analysis.words(text)) if word not in stops]
+        return kept[0] + len(kept) if kept else 0
+    held = _positions(_schema()[fieldname], text)
     return max((p for at in held.values() for p in at), default=-1) + 1
 
 
@@ -1259,12 +1265,14 @@ def _position_columns(field: TEXT, positions: dict[str, list[int]], title_end: i
     boost = field.format.field_boost
     found = positions.values()
     frequencies = list(map(len, found))
+    weights = [float(n) * boost for n in frequencies]
     if title_end:
-        # Positions are in order: the title's are those before ``title_end``.
-        weights = [(n - bisect_left(at, title_end) * (1 - TITLE_WEIGHT)) * boost
-                   for n, at in zip(frequencies, found)]
-    else:
-        weights = [float(n) * boost for n in frequencies]
+        # Terms come in the order they first occur, so the title's come first, and a
+        # term's positions are in order: only those few terms are looked at.
+        for i, at in enumerate(found):
+            if at[0] >= title_end:
+                break
+            weights[i] -= bisect_left(at, title_end) * (1 - TITLE_WEIGHT) * boost
     return Analysed(list(map(str.encode, positions)), frequencies, weights, list(map(field.format.encode, found)))
 
 

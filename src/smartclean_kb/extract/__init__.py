@@ -80,7 +80,7 @@ def extract_bytes(data: bytes, source: str) -> Document:
         raise ExtractError(f"unsupported file type {suffix(source) or '(none)'}")
     if not data.strip():
         raise ExtractError("empty file")
-    if format_of(source) != "pdf" and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
+    if format_of(source) != "pdf" and data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
         doc = _EXTRACTOR_OF_FORMAT["pdf"](data, source)
         return replace(doc, warnings=(*doc.warnings, f"a PDF named {suffix(source)}: read as a PDF"))
     return extractor(data, source)
