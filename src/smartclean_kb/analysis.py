@@ -332,31 +332,10 @@ def _noun_base(word: str) -> str | None:
     for ending, add in _NOUN_ENDINGS:
         if word.endswith(ending):
             stem = word[: -len(ending)] + add
-            # A noun in -el drops its e before an ending: cykl|ar is cykel, nyckl|ar nyckel.
-            contracted = (stem[:-1] + "el" if not add and len(stem) > 3 and stem[-1] == "l"
-                          and stem[-2] not in _VOWELS else "")
-            nouns = [n for n in (stem, contracted) if len(n) >= 3]
-            if found := next((n for n in nouns if n in _lemma_set("sv")), None):
-                return found
-            # A definite form is a noun's: the verb's imperative it looks like is no lead
-            # for a present tense in -ar or -er (hämt|ar).
-            return stem if ending not in ("ar", "er", "or") and _verb_homograph(stem) else None
+            if len(stem) >= 3 and stem in _lemma_set("sv"):
+                return stem
+            return None
     return None
-
-
-_VOWELS = frozenset("aeiouyåäö")
-
-
-def _verb_homograph(word: str) -> bool:
-    """Whether a Swedish word the dictionary lists only as a verb's imperative is a noun
-    too (``avfall`` -> ``avfalla``, ``stöd`` -> ``stödja``): simplemma gives such a noun
-    the verb as its lemma, so ``avfallet`` and ``avfall`` met in no term, nor did
-    ``hushållsavfall`` split."""
-    forms = _forms("sv")
-    verb = (forms.get(word) or "").lower()
-    # The imperative is the bare stem only in verbs whose present ends in -er
-    # (avfaller, stöder): simplemma's ``vattn`` for ``vattna`` is no word.
-    return verb in (word + "a", word + "ja") and (forms.get(word + "er") or "").lower() == verb
 
 
 def _adverb_adjective(word: str) -> str | None:
@@ -617,7 +596,7 @@ def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
     """The lemma a compound's last part stands for; with ``lemma`` it must be one already."""
     if len(tail) < MIN_PART or tail in _NOT_TAILS.get(lang, ()):
         return None
-    if tail in _lemma_set(lang) or (lang == "sv" and _verb_homograph(tail)):
+    if tail in _lemma_set(lang):
         return tail
     found = None if lemma else _forms(lang).get(tail)
     return found.lower() if found is not None else None
