@@ -1001,7 +1001,8 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
 
 def _opens_with(text: str, title: str) -> bool:
     """Whether ``text`` starts with ``title`` as whole words (``Jäte`` does not open ``Jätehuolto``)."""
-    return text.startswith(title) and not text[len(title):len(title) + 1].isalnum()
+    after = text[len(title):len(title) + 1]
+    return text.startswith(title) and not (after.isalnum() or after in ("_", ":"))
 
 
 def indexed_text(doc: Document, passage: Passage) -> str:

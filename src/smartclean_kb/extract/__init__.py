@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -71,6 +72,10 @@ def extractor_for(path: str | Path) -> Extractor | None:
     return EXTRACTORS.get(suffix(path).lower())
 
 
+#: A PDF's header, after any byte order mark and white space (read in place, not copied).
+_PDF_HEADER = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*%PDF-")
+
+
 def extract_bytes(data: bytes, source: str) -> Document:
     """Extract a document from the bytes of ``source``; the suffix picks the format,
     except that a PDF is read as one whatever its name (a report saved as ``.html`` was
@@ -80,7 +85,7 @@ def extract_bytes(data: bytes, source: str) -> Document:
         raise ExtractError(f"unsupported file type {suffix(source) or '(none)'}")
     if not data.strip():
         raise ExtractError("empty file")
-    if format_of(source) != "pdf" and data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"%PDF-"):
+    if format_of(source) != "pdf" and _PDF_HEADER.match(data):
         doc = _EXTRACTOR_OF_FORMAT["pdf"](data, source)
         return replace(doc, warnings=(*doc.warnings, f"a PDF named {suffix(source)}: read as a PDF"))
     return extractor(data, source)
