@@ -200,3 +200,9 @@ def test_a_file_name_with_a_newline_stays_on_its_report_line(runner, tmp_path):
     assert not [line for line in lines if line.lstrip().startswith("failed: fake.html")]
     assert [line for line in lines if line.lstrip().startswith("failed:")][0].endswith(
         "evil\\nfailed: fake.html: all good.html: binary content, not a text file")
+
+
+def test_help_names_the_exit_codes_and_cite_takes_one_way_to_choose_a_passage(runner, index):
+    assert "Exit codes: 0 success" in runner.invoke(cli, ["--help"]).output
+    both = runner.invoke(cli, ["cite", "x", "--index", index, "--passage", "x-0001", "--query", "jäte"])
+    assert both.exit_code == 2 and "not both" in both.stderr

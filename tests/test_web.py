@@ -591,7 +591,38 @@ def test_serve_get_answers_one_request(web_index):
     data = json.loads(result.output)
     assert data["ok"] is True and data["total"] == 3
     result = runner.invoke(cli, ["serve", "--index", str(web_index), "--get", "/api/search?q=x&page=0"])
-    assert result.exit_code != 0 and json.loads(result.output)["status"] == 400
+    assert result.exit_code == 2 and json.loads(result.output)["status"] == 400
+    # The exit codes of the other commands: no index is 3, an unknown document 1.
+    missing = runner.invoke(cli, ["serve", "--index", str(web_index.parent / "none"), "--get", "/api/stats"])
+    assert missing.exit_code == 3
+    assert runner.invoke(cli, ["serve", "--index", str(web_index), "--get", "/api/documents/x"]).exit_code == 1
+
+
+def test_serve_says_the_port_it_listens_on_and_a_port_in_use_is_one_line(web_index):
+    import socket
+    import subprocess
+    import time
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    busy = subprocess.run([sys.executable, "-m", "smartclean_kb", "serve", "--index", str(web_index), "--port", str(port)],
+                          capture_output=True, text=True, timeout=60)
+    taken.close()
+    assert busy.returncode == 1 and busy.stderr.strip().count("\n") == 0
+    assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr
+    server = subprocess.Popen([sys.executable, "-m", "smartclean_kb", "serve", "--index", str(web_index), "--port", "0"],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "Serving" not in line and time.monotonic() < deadline:
+            line = server.stderr.readline()
+        assert "Serving" in line and ":0/" not in line
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 # -- searching while an ingest runs in another process ---------------------------------------------

@@ -66,7 +66,13 @@ class Group(click.Group):
             sys.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+_EXIT_CODES = ("Exit codes: 0 success; 1 some files failed, a document not found or the server could "
+               "not start; 2 usage error or a query that cannot be searched; 3 no index, an empty, "
+               "incompatible or damaged one; 4 another ingest held the lock too long; 70 an internal "
+               "error (a bug).")
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=_EXIT_CODES)
 @click.version_option(package_name="smartclean-kb")
 def cli() -> None:
     """Search the Smart & Clean archive: Finnish, Swedish and English passages, ranked."""
@@ -326,6 +332,8 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
 @click.option("--query", "-q", default=None, help="Cite the page or section of the passage this finds first.")
 def cite_command(doc_id: str, index: str | None, style: str, passage_id: str | None, query: str | None) -> None:
     """How to cite a document: text, RIS or BibTeX (with --passage or --query, its page or section)."""
+    if passage_id and query:
+        raise click.UsageError("give --passage or --query, not both")
     with KnowledgeBase(index) as kb:
         doc = kb.get(doc_id)
         passage_id = kb.cited_passage(doc_id, passage_id, query)
@@ -361,7 +369,8 @@ def evaluate(topics: str, qrels: str, index: str | None, run_path: str | None, d
 @cli.command()
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: one the system picks, printed at start).")
 @click.option("--get", "get_path", default=None,
               help="Answer one request for this path (e.g. '/api/search?q=...') and exit.")
 def serve(index: str | None, host: str, port: int, get_path: str | None) -> None:
@@ -374,10 +383,29 @@ def serve(index: str | None, host: str, port: int, get_path: str | None) -> None
         sys.stdout.write(response.get_data(as_text=True))
         if not response.get_data(as_text=True).endswith("\n"):
             sys.stdout.write("\n")
-        sys.exit(0 if response.status_code < 400 else 1)
-    KnowledgeBase(index).warm()
-    click.echo(f"Serving {config.index_path(index)} on http://{host}:{port}/", err=True)
-    app.run(host=host, port=port, threaded=True)
+        # The command line's exit codes: no index 3, a bad request 2, anything else 1.
+        status = response.status_code
+        sys.exit(0 if status < 400 else 3 if status == 503 else 2 if status == 400 else 1)
+    import socket
+
+    from werkzeug.serving import make_server
+
+    # Bound here, so that a port in use is one line and port 0 is printed as the real one
+    # (werkzeug prints its own two lines and exits when it cannot bind).
+    try:
+        listening = socket.create_server((host, port))
+    except OSError as exc:
+        click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    server = make_server(host, listening.getsockname()[1], app, threaded=True, fd=listening.fileno())
+    kb = KnowledgeBase(index)
+    kb.warm()
+    try:
+        kb.stats()
+    except KBError as error:  # the page says so too; started anyway, an ingest may follow
+        click.echo(f"Warning: {error.message}" + (f" — {error.hint}" if error.hint else ""), err=True)
+    click.echo(f"Serving {config.index_path(index)} on http://{host}:{server.port}/ (Ctrl-C stops)", err=True)
+    server.serve_forever()
 
 
 def main() -> None:
