@@ -206,3 +206,11 @@ def test_help_names_the_exit_codes_and_cite_takes_one_way_to_choose_a_passage(ru
     assert "Exit codes: 0 success" in runner.invoke(cli, ["--help"]).output
     both = runner.invoke(cli, ["cite", "x", "--index", index, "--passage", "x-0001", "--query", "jäte"])
     assert both.exit_code == 2 and "not both" in both.stderr
+
+
+def test_show_with_a_query_points_at_the_passage_it_cites_and_json_names_the_publisher(runner, index):
+    hit = json.loads(runner.invoke(cli, ["search", "päästöt", "--index", index, "--type", "report", "--json"]).stdout)["hits"][0]
+    shown = runner.invoke(cli, ["show", hit["doc_id"], "--index", index, "-q", "päästöt"]).output
+    assert shown.count("← best match, cited") == 1
+    data = json.loads(runner.invoke(cli, ["show", hit["doc_id"], "--index", index, "--json"]).stdout)
+    assert data["publisher"] == "Smart & Clean"  # as cited: the archive's own report

@@ -315,7 +315,8 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
     for p in doc.passages:
         where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")
-        click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}")
+        best = "  ← best match, cited" if query and p["passage_id"] == cited else ""
+        click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}{best}")
         click.echo(with_marks(p["marked"], "**", "**"))
         if p["url"]:
             click.echo(p["url"])

@@ -128,6 +128,7 @@ class DocumentView:
                              "translations": [t.to_dict() for t in p["translations"]]} for p in self.passages]
         data["citation"] = self.citation(at=cited)
         data["cited_passage"] = cited
+        data["publisher"] = cite.publisher(self)  # as cited: the statute book, the site, the archive
         return data
 
     def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
