@@ -262,6 +262,15 @@ def test_a_feed_entry_is_a_passage_under_its_title(tmp_path):
     ris = view.citation(style="ris", at=entry)
     assert "T2  - Smart & Clean -uutiset\r\n" in ris and "UR  - https://example.org/uutiset/kaupunkipyorat\r\n" in ris
     assert "DA  - 2016/05/02/\r\n" in ris
+    # A reader sees each entry's own date beside its link, in show and in the document view.
+    from click.testing import CliRunner
+    from smartclean_kb.cli import cli
+    from smartclean_kb.web import create_app
+
+    shown = CliRunner().invoke(cli, ["show", view.doc_id, "--index", str(tmp_path / "index")]).output
+    assert "2016-05-02 · https://example.org/uutiset/kaupunkipyorat" in shown and "2016-06-14\n" in shown
+    page = create_app(tmp_path / "index").test_client().get(f"/doc/{view.doc_id}").get_data(as_text=True)
+    assert page.count('class="passage-link"') == 2 and '<time datetime="2016-05-02">' in page
 
 
 def test_an_undated_entry_stays_undated(tmp_path):

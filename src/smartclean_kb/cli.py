@@ -318,8 +318,9 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
         best = "  ← best match, cited" if query and p["passage_id"] == cited else ""
         click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}{best}")
         click.echo(with_marks(p["marked"], "**", "**"))
-        if p["url"]:
-            click.echo(p["url"])
+        entry = p["date"] if p["date"] and (p["date"] != doc.date or doc.doc_type == "feed") else ""
+        if p["url"] or entry:
+            click.echo(" · ".join(x for x in (entry, p["url"]) if x))
         for t in p["translations"]:
             click.echo(f"  in {t['lang']}: {t['heading'].split(' › ')[-1]} ({t['passage_id']})")
 
