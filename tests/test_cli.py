@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 import pytest
@@ -214,3 +215,17 @@ def test_show_with_a_query_points_at_the_passage_it_cites_and_json_names_the_pub
     assert shown.count("← best match, cited") == 1
     data = json.loads(runner.invoke(cli, ["show", hit["doc_id"], "--index", index, "--json"]).stdout)
     assert data["publisher"] == "Smart & Clean"  # as cited: the archive's own report
+
+
+def test_detect_calls_binary_input_undetermined(runner):
+    """Random bytes were 'ko 1.00' and a program binary 'en 1.00' (review)."""
+    import random
+
+    junk = bytes(random.Random(3).randrange(256) for _ in range(3000))
+    result = runner.invoke(cli, ["detect", "-", "--json"], input=junk)
+    assert json.loads(result.stdout) == {"lang": "und", "probability": 0.0}
+    with open(sys.executable, "rb") as program:
+        binary = program.read(4000)
+    assert json.loads(runner.invoke(cli, ["detect", "-", "--json"], input=binary).stdout)["lang"] == "und"
+    text = runner.invoke(cli, ["detect", "-"], input="Jätehuolto on tärkeää kaikille kaupungeille.".encode())
+    assert text.output.startswith("fi ")

@@ -269,7 +269,7 @@ def _print_explain(explain: dict[str, Any]) -> None:
 def detect(text: str | None, as_json: bool) -> None:
     """The language of TEXT (or of standard input with '-' or no argument)."""
     if text is None or text == "-":
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     result = detect_language(text)
     if as_json:
         _echo_json(result.to_dict())

@@ -454,8 +454,21 @@ def warm() -> None:
 
 
 def detect_language(text: str) -> Detection:
-    """The language of ``text`` (fi, sv, en, another code, or ``und``) and its probability."""
+    """The language of ``text`` (fi, sv, en, another code, or ``und``) and its probability.
+
+    Binary data read as text (control characters, bytes that decode to nothing) is
+    ``und``: the scripts its bytes happen to fall in were named with full confidence."""
+    if _looks_binary(text):
+        return Detection("und", 0.0)
     return _detect(text)
+
+
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd\udc80-\udcff]")
+
+
+def _looks_binary(text: str) -> bool:
+    """More than one character in twenty a control character or an undecodable byte."""
+    return len(text) >= 20 and len(_NOT_TEXT.findall(text[:20000])) * 20 > min(len(text), 20000)
 
 
 def detect_query(text: str) -> Detection:
