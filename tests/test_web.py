@@ -773,3 +773,11 @@ def test_an_error_page_search_box_keeps_the_valid_filters_and_pages_have_one_h1(
     assert {i["name"]: i["value"] for i in form.select("input[type=hidden]")} == {"type": "page", "lang": "fi"}
     for path in ("/", "/?q=kierrätys"):
         assert len(page(client, path)[1].select("h1")) == 1
+
+
+def test_a_query_string_of_raw_utf8_is_read_as_utf8(client):
+    """curl sends ``?q=kierrätys`` unescaped; the server gave its bytes as Latin-1 and the
+    search read ``kierrÃ¤tys`` (review)."""
+    raw = "q=kierrätys".encode("utf-8").decode("latin-1")
+    data = client.get("/api/search", environ_overrides={"QUERY_STRING": raw}).get_json()
+    assert data["query"] == "kierrätys" and data["total"] == 3

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, g, jsonify, render_template, request, url_for
 from markupsafe import escape
@@ -68,6 +68,22 @@ class _LockedKB:
             return self.kb.stats()
 
 
+class _Utf8QueryString:
+    """Percent-encode a query string sent as raw UTF-8 (``curl '...?q=jätehuolto'``):
+    the server hands its bytes over as Latin-1 and the search read ``jÃ¤tehuolto``.
+    Browsers encode it themselves; scripts often do not."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            raw = query.encode("latin-1", "replace")
+            environ["QUERY_STRING"] = quote(raw, safe="/?&=+%:;,@!$'()*[]~-._")
+        return self.app(environ, start_response)
+
+
 def create_app(index_path=None) -> Flask:
     """The web app over the index at ``index_path`` (default: $SMARTCLEAN_KB_INDEX or ./index).
 
@@ -75,6 +91,7 @@ def create_app(index_path=None) -> Flask:
     ingest creates it, and the app picks up every new generation an ingest commits.
     """
     app = Flask(__name__)
+    app.wsgi_app = _Utf8QueryString(app.wsgi_app)  # type: ignore[method-assign]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     kb = _LockedKB(KnowledgeBase(index_path))
