@@ -775,9 +775,25 @@ def test_an_error_page_search_box_keeps_the_valid_filters_and_pages_have_one_h1(
         assert len(page(client, path)[1].select("h1")) == 1
 
 
-def test_a_query_string_of_raw_utf8_is_read_as_utf8(client):
+def test_a_query_string_of_raw_utf8_is_read_as_utf8(web_index):
     """curl sends ``?q=kierrätys`` unescaped; the server gave its bytes as Latin-1 and the
-    search read ``kierrÃ¤tys`` (review)."""
-    raw = "q=kierrätys".encode("utf-8").decode("latin-1")
-    data = client.get("/api/search", environ_overrides={"QUERY_STRING": raw}).get_json()
+    search read ``kierrÃ¤tys`` (review). Through werkzeug's real server, on a socket."""
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, create_app(web_index), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", httpd.server_port), timeout=30) as conn:
+            conn.sendall("GET /api/search?q=kierrätys HTTP/1.0\r\nHost: x\r\n\r\n".encode("utf-8"))
+            response = b""
+            while chunk := conn.recv(65536):
+                response += chunk
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+    data = json.loads(response.split(b"\r\n\r\n", 1)[1])
     assert data["query"] == "kierrätys" and data["total"] == 3

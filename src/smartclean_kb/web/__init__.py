@@ -80,6 +80,12 @@ class _Utf8QueryString:
         query = environ.get("QUERY_STRING", "")
         if not query.isascii():
             raw = query.encode("latin-1", "replace")
+            try:  # werkzeug's own server encodes them once more (Latin-1 read as UTF-8)
+                undone = raw.decode("utf-8").encode("latin-1")
+                undone.decode("utf-8")
+                raw = undone
+            except UnicodeError:
+                pass
             environ["QUERY_STRING"] = quote(raw, safe="/?&=+%:;,@!$'()*[]~-._")
         return self.app(environ, start_response)
 
