@@ -797,3 +797,13 @@ def test_a_query_string_of_raw_utf8_is_read_as_utf8(web_index):
         thread.join(timeout=10)
     data = json.loads(response.split(b"\r\n\r\n", 1)[1])
     assert data["query"] == "kierrätys" and data["total"] == 3
+
+
+def test_the_start_page_of_an_empty_index_says_how_to_fill_it(tmp_path):
+    """Its example searches all answered 503 'no documents' (review)."""
+    from smartclean_kb import KnowledgeBase
+
+    (tmp_path / "empty").mkdir()
+    KnowledgeBase(tmp_path / "ix").ingest([tmp_path / "empty"])
+    _, soup = page(create_app(tmp_path / "ix").test_client(), "/?ui=en")
+    assert not soup.select(".chips--examples") and "The index is empty" in soup.select_one(".home .notice").get_text()

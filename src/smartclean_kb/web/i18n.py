@@ -21,6 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
         "search_placeholder": "Esim. kiertotalous, biojäte, aurinkosähkö",
         "search_button": "Hae",
         "shortcut": "vie hakukenttään",
+        "index_empty": "Hakemisto on tyhjä: lisää siihen tiedostoja komennolla",
         "intro": "Hae Smart & Clean -ohjelman hankesivuilta, blogeista ja raporteista. "
                  "Haku ymmärtää suomen, ruotsin ja englannin taivutusmuodot.",
         "stats": "{documents} dokumenttia · {passages} tekstikappaletta",
@@ -120,6 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
         "search_placeholder": "T.ex. cirkulär ekonomi, bioavfall, solel",
         "search_button": "Sök",
         "shortcut": "går till sökrutan",
+        "index_empty": "Indexet är tomt: lägg till filer med",
         "intro": "Sök i projektsidor, bloggar och rapporter från programmet Smart & Clean. "
                  "Sökningen förstår böjningsformer på finska, svenska och engelska.",
         "stats": "{documents} dokument · {passages} textavsnitt",
@@ -219,6 +221,7 @@ LABELS: dict[str, dict[str, str]] = {
         "search_placeholder": "e.g. circular economy, biowaste, solar power",
         "search_button": "Search",
         "shortcut": "jumps to the search box",
+        "index_empty": "The index is empty: add files with",
         "intro": "Search the project pages, blog posts and reports of the Smart & Clean programme. "
                  "The search understands Finnish, Swedish and English word forms.",
         "stats": "{documents} documents · {passages} passages",
