@@ -316,3 +316,13 @@ def test_empty_front_matter_values_and_a_bracketed_title_raise_no_warning(tmp_pa
     path.write_text("---\ntitle: [Luonnos] Raportti\nauthor:\ntags:\n  - a\n---\nTeksti.\n", encoding="utf-8")
     doc = extract(path)
     assert doc.title == "[Luonnos] Raportti" and doc.warnings == ()
+
+
+def test_a_reports_unnumbered_abstract_is_a_heading_not_the_first_word_of_its_text(tmp_path):
+    """Only numbered headings were found, so 'Tiivistelmä Smart & Clean -ohjelma...' ran
+    the heading into the abstract and the passage had no heading to cite (review)."""
+    repo = Path(__file__).resolve().parents[1]
+    doc = extract(repo / "corpus" / "reports" / "smartclean-loppuraportti-2014-2016.pdf")
+    abstract = [b for b in doc.blocks if b.page in (3, 4)]
+    assert {b.headings for b in abstract} == {("Tiivistelmä",), ("Abstract",)}
+    assert not any(b.text.startswith(("Tiivistelmä", "Abstract")) for b in abstract)

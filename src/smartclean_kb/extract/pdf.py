@@ -17,6 +17,14 @@ from .dates import find_date, normalise_date
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 #: "2.1 Yhdyskuntajäte", "4 Pilots 2015–2018"; not table rows such as "1 Helsinki 410 kg".
+#: The unnumbered sections of a report, on a line of their own: a heading (its text
+#: gives no font size to tell it by), so an abstract is not run into its first sentence.
+_SECTION_NAMES = frozenset({
+    "tiivistelmä", "yhteenveto", "esipuhe", "johdanto", "lähteet", "kirjallisuus", "liitteet",
+    "sammanfattning", "sammandrag", "förord", "inledning", "källor", "referenser", "bilagor",
+    "abstract", "summary", "executive summary", "foreword", "preface", "introduction", "references",
+    "bibliography", "appendices",
+})
 _NUMBERED_HEADING = re.compile(
     r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\W\d_](?:[^\d%]|(?<!\d)(?:19|20)\d\d(?!\d)){0,90})$"
 )
@@ -161,6 +169,11 @@ def _paragraphs(lines: list[str]):
                 yield "text", text
             continue
         if line.strip().lower() in _CONTENTS:
+            continue
+        if line.strip().rstrip(":").lower() in _SECTION_NAMES:
+            if text := flush():
+                yield "text", text
+            yield "heading", line.strip().rstrip(":")
             continue
         if _NUMBERED_HEADING.match(line) and not _SENTENCE_END.search(line) and len(line) < 100:
             if text := flush():
