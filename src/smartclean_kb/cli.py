@@ -97,7 +97,7 @@ class _Progress:
             self.bar.update(1)
         elif time.monotonic() - self.last > 5 or done == total:
             self.last = time.monotonic()
-            click.echo(f"ingest: {done}/{total} files ({_shown(path)})", err=True)
+            click.echo(f"ingest: {done}/{total} files ({_printable(path)})", err=True)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -138,7 +138,7 @@ def ingest(paths: tuple[str, ...], index: str | None, rebuild: bool, no_delete: 
         sys.exit(EXIT_PARTIAL)
 
 
-def _shown(path: object) -> str:
+def _printable(path: object) -> str:
     """A file's path on one line: a newline or other control character in a file name
     is written as an escape, so a name cannot pass for another report line."""
     text = str(path)
@@ -155,19 +155,19 @@ def _print_report(report, path: Path) -> None:
     if report.by_type:
         click.echo("Documents by type: " + ", ".join(f"{k} {v}" for k, v in report.by_type.items()))
     for old, new in report.moved:
-        click.echo(f"  moved: {_shown(old)} -> {_shown(new)}")
+        click.echo(f"  moved: {_printable(old)} -> {_printable(new)}")
     for source in report.removed:
-        click.echo(f"  removed: {_shown(source)}")
+        click.echo(f"  removed: {_printable(source)}")
     for problem in report.warnings:
-        click.echo(f"  warning: {_shown(problem.path)}: {problem.reason}")
+        click.echo(f"  warning: {_printable(problem.path)}: {problem.reason}")
     if report.skipped:
         click.echo(f"Skipped {len(report.skipped)} file(s):")
         for problem in report.skipped:
-            click.echo(f"  skipped: {_shown(problem.path)}: {problem.reason}")
+            click.echo(f"  skipped: {_printable(problem.path)}: {problem.reason}")
     if report.failed:
         click.echo(f"Failed {len(report.failed)} file(s):", err=True)
         for problem in report.failed:
-            click.echo(f"  failed: {_shown(problem.path)}: {problem.reason}", err=True)
+            click.echo(f"  failed: {_printable(problem.path)}: {problem.reason}", err=True)
 
 
 def _language_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

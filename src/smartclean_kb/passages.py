@@ -14,6 +14,8 @@ from typing import NamedTuple
 from .config import PASSAGE_MAX_CHARS, PASSAGE_MAX_WORDS, PASSAGE_MIN_WORDS
 from .models import Block, Document, Passage
 
+#: A passage's characters at most: a piece of up to twice a run's limit.
+_MAX_CHARS = 2 * PASSAGE_MAX_CHARS
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“])")
 
 
@@ -45,7 +47,7 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             prev_words = sum(len(t.split()) for t in prev_texts)
             fits = key[1:] == prev[1:]
             fits = fits and prev_words + words <= PASSAGE_MAX_WORDS
-            fits = fits and sum(map(len, prev_texts + texts)) <= PASSAGE_MAX_CHARS * 2
+            fits = fits and sum(map(len, prev_texts + texts)) <= _MAX_CHARS
             fits = fits and (key.headings == prev.headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
                 merged[-1] = (prev_texts + texts, prev if prev.headings else key)
@@ -83,7 +85,7 @@ def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], _Key]]:
         key = block_key
         for piece in _pieces(block.text):
             n = len(piece.split())
-            if current and (words + n > PASSAGE_MAX_WORDS or chars + len(piece) > PASSAGE_MAX_CHARS * 2):
+            if current and (words + n > PASSAGE_MAX_WORDS or chars + len(piece) > _MAX_CHARS):
                 yield current, key
                 current, words, chars = [], 0, 0
             current.append(piece)
@@ -98,19 +100,18 @@ def _pieces(text: str) -> Iterator[str]:
     to at most ``PASSAGE_MAX_WORDS`` words and twice ``PASSAGE_MAX_CHARS`` characters; a
     run of characters with no space (a line of base64, minified code) is cut at
     ``PASSAGE_MAX_CHARS``: a 5 MB line was one passage."""
-    limit = 2 * PASSAGE_MAX_CHARS
-    if len(text) <= limit and len(text.split()) <= PASSAGE_MAX_WORDS:
+    if len(text) <= _MAX_CHARS and len(text.split()) <= PASSAGE_MAX_WORDS:
         yield text
         return
     buffer: list[str] = []
     count = size = 0
     for sentence in _SENTENCE.split(text):
         words = [w[i:i + PASSAGE_MAX_CHARS] for w in sentence.split() for i in range(0, len(w), PASSAGE_MAX_CHARS)]
-        if buffer and (count + len(words) > PASSAGE_MAX_WORDS or size + sum(map(len, words)) + len(words) > limit):
+        if buffer and (count + len(words) > PASSAGE_MAX_WORDS or size + sum(map(len, words)) + len(words) > _MAX_CHARS):
             yield " ".join(buffer)
             buffer, count, size = [], 0, 0
         for word in words:
-            if buffer and (count >= PASSAGE_MAX_WORDS or size + len(word) + 1 > limit):
+            if buffer and (count >= PASSAGE_MAX_WORDS or size + len(word) + 1 > _MAX_CHARS):
                 yield " ".join(buffer)
                 buffer, count, size = [], 0, 0
             buffer.append(word)

@@ -194,10 +194,18 @@ def _drop_exact_stop_words(q: wq.Query, text: str) -> wq.Query:
     if not _plain_words(q, text) or _STOP_WORDS.issuperset(analysis.words(text)):
         return q
     exact = _exact_field()
+    return _without_terms(q, lambda t: t.fieldname == exact and t.text in _STOP_WORDS)
+
+
+def _without_terms(q: wq.Query, dropped: Callable[[wq.Term], bool]) -> wq.Query:
+    """The query without the terms ``dropped`` picks, in OR/AND groups (phrases and
+    sequences stay whole); an emptied group goes, and an emptied query stays as it was."""
 
     def keep(node: wq.Query) -> wq.Query | None:
         if isinstance(node, wq.Term):
-            return None if node.fieldname == exact and node.text in _STOP_WORDS else node
+            return None if dropped(node) else node
+        if not isinstance(node, wq.compound.CompoundQuery) or isinstance(node, wq.Sequence):
+            return node
         children = [c for c in (keep(sub) for sub in node.subqueries) if c is not None]
         if not children:
             return None
@@ -305,20 +313,7 @@ def _whole_words(q: wq.Query) -> wq.Query:
         if f.analyzer in ("fi", "sv"):
             lemmas = {lemma for w in words for lemma in analysis.lemmas(w, f.analyzer)}
             parts[f.name] = {p for w in words for p in analysis.compound_parts(w, f.analyzer)} - lemmas - words
-
-    def keep(node: wq.Query) -> wq.Query | None:
-        if isinstance(node, wq.Term):
-            return None if node.text in parts.get(node.fieldname, ()) else node
-        if not isinstance(node, wq.compound.CompoundQuery) or isinstance(node, wq.Sequence):
-            return node
-        children = [c for c in (keep(sub) for sub in node.subqueries) if c is not None]
-        if not children:
-            return None
-        clone = _clone(node)
-        clone.subqueries = children
-        return clone
-
-    return keep(q) or q
+    return _without_terms(q, lambda t: t.text in parts.get(t.fieldname, ()))
 
 
 def fuzzy_query(text: str, reader) -> wq.Query | None:
