@@ -16,6 +16,18 @@ from smartclean_kb import IndexMissingError, IndexVersionError, KnowledgeBase, Q
 from smartclean_kb.kb import PARALLEL_MIN_FILES
 
 
+def ingested(tmp_path: Path, files: dict[str, str]) -> KnowledgeBase:
+    """A new index of ``files`` (a path under one folder, ``tmp_path / "docs"`` -> its
+    text), ingested as a user ingests a folder."""
+    folder = tmp_path / "docs"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "ix")
+    kb.ingest([folder])
+    return kb
+
+
 def titles(hits):
     return [h.title for h in hits]
 
@@ -527,13 +539,8 @@ def test_ingest_workers_pass_on_the_word_forms_they_analysed(tmp_path):
 def test_a_snippet_shows_a_match_far_into_its_passage_with_the_words_before_it(tmp_path):
     """The window holding the match used to start three words before the first run that
     held it, which ends at the match, so the match fell out of the snippet."""
-    folder = tmp_path / "md"
-    folder.mkdir()
     filler = " ".join(f"sana{n}" for n in range(60))
-    (folder / "raportti.md").write_text(
-        f"# Raportti\n\n{filler} Kalasataman jätehuolto toimii hyvin. {filler}\n", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {"raportti.md": f"# Raportti\n\n{filler} Kalasataman jätehuolto toimii hyvin. {filler}\n"})
     hits = kb.search("jätehuolto")
     assert hits.total == 1
     assert hits[0].highlight.startswith("… sana58 sana59 Kalasataman <mark>jätehuolto</mark> toimii")
@@ -542,15 +549,9 @@ def test_a_snippet_shows_a_match_far_into_its_passage_with_the_words_before_it(t
 def test_not_excludes_its_word_wherever_the_passages_fall_and_adds_nothing_to_scores(tmp_path):
     """Whoosh's AndNot let a passage holding the excluded word through when that word's
     postings began before the wanted word's in a segment: here the first file."""
-    folder = tmp_path / "txt"
-    folder.mkdir()
-    texts = {"a1.txt": "Muovi on öljystä tehtyä ainetta, jota käytetään pakkauksissa.",
-             "a2.txt": "Kierrätys vähentää muovin määrää sekajätteessä.",
-             "a3.txt": "Kierrätys säästää raaka-aineita ja energiaa."}
-    for name, text in texts.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {"a1.txt": "Muovi on öljystä tehtyä ainetta, jota käytetään pakkauksissa.",
+                             "a2.txt": "Kierrätys vähentää muovin määrää sekajätteessä.",
+                             "a3.txt": "Kierrätys säästää raaka-aineita ja energiaa."})
     for query in ("kierrätys NOT muovi", "kierrätys AND NOT muovi"):
         hits = kb.search(query)
         assert [Path(h.source).name for h in hits] == ["a3.txt"], query
@@ -559,14 +560,10 @@ def test_not_excludes_its_word_wherever_the_passages_fall_and_adds_nothing_to_sc
 
 
 def test_not_a_compound_excludes_the_compound_not_every_passage_with_its_parts(tmp_path):
-    folder = tmp_path / "txt"
-    folder.mkdir()
-    (folder / "laki.txt").write_text("Jätelaki velvoittaa kunnat järjestämään jätehuollon.", encoding="utf-8")
-    (folder / "huolto.txt").write_text("Jätehuolto toimii hyvin, ja laki on selkeä.", encoding="utf-8")
-    (folder / "sv.txt").write_text("Avfallslagen styr avfallshanteringen i kommunen.", encoding="utf-8")
-    (folder / "sv2.txt").write_text("Avfallshanteringen fungerar väl enligt lag.", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {"laki.txt": "Jätelaki velvoittaa kunnat järjestämään jätehuollon.",
+                             "huolto.txt": "Jätehuolto toimii hyvin, ja laki on selkeä.",
+                             "sv.txt": "Avfallslagen styr avfallshanteringen i kommunen.",
+                             "sv2.txt": "Avfallshanteringen fungerar väl enligt lag."})
     assert [Path(h.source).name for h in kb.search("jätehuolto NOT jätelain")] == ["huolto.txt"]
     assert [Path(h.source).name for h in kb.search("avfallshantering NOT avfallslag")] == ["sv2.txt"]
 
@@ -606,17 +603,12 @@ def test_a_word_in_the_text_outranks_the_same_word_only_in_the_document_title(tm
     only match was the title ranked before the passages about the word (review: 19
     Swedish and Finnish 'Climate City Contract' passages before any English one about
     climate)."""
-    folder = tmp_path / "md"
-    folder.mkdir()
-    (folder / "contract.md").write_text(
-        "---\ntitle: Climate City Contract\nlang: sv\n---\n"
-        "Staden förbinder sig att minska utsläppen från trafiken och byggnaderna.\n", encoding="utf-8")
-    (folder / "notes.md").write_text(
-        "---\ntitle: Notes from the workshop\nlang: en\n---\n"
-        "The workshop discussed how the climate of the city changes and what residents can do about "
-        "heat waves, storm water and flooding in the coming decades.\n", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {
+        "contract.md": "---\ntitle: Climate City Contract\nlang: sv\n---\n"
+                       "Staden förbinder sig att minska utsläppen från trafiken och byggnaderna.\n",
+        "notes.md": "---\ntitle: Notes from the workshop\nlang: en\n---\n"
+                    "The workshop discussed how the climate of the city changes and what residents can do about "
+                    "heat waves, storm water and flooding in the coming decades.\n"})
     hits = kb.search("climate")
     assert [Path(h.source).name for h in hits] == ["notes.md", "contract.md"]
 
@@ -632,39 +624,24 @@ def test_a_word_cut_short_before_a_conjunction_in_a_query_asks_for_its_compound(
 
 def test_kbignore_leaves_out_folders_and_paths_as_gitignore_does(tmp_path):
     """Patterns were matched against file names only, so no folder could be left out (review)."""
-    folder = tmp_path / "archive"
-    for rel in ("a.txt", "drafts/b.txt", "sub/deep/c.txt", "sub/d.txt", "sub/keep.tmp.txt", "sub/x.tmp.txt"):
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / rel).write_text(f"Jätehuolto {rel}", encoding="utf-8")
-    (folder / ".kbignore").write_text("# drafts are not the archive\ndrafts/\n*.tmp.txt\n!keep.tmp.txt\n",
-                                      encoding="utf-8")
-    (folder / "sub" / ".kbignore").write_text("deep/\n", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
-    found = sorted(Path(h.source).relative_to(folder).as_posix() for h in kb.search("jätehuolto", limit=20))
+    files = {rel: f"Jätehuolto {rel}" for rel in ("a.txt", "drafts/b.txt", "sub/deep/c.txt", "sub/d.txt",
+                                                   "sub/keep.tmp.txt", "sub/x.tmp.txt")}
+    kb = ingested(tmp_path, {**files, ".kbignore": "# drafts are not the archive\ndrafts/\n*.tmp.txt\n!keep.tmp.txt\n",
+                             "sub/.kbignore": "deep/\n"})
+    found = sorted(Path(h.source).relative_to(tmp_path / "docs").as_posix() for h in kb.search("jätehuolto", limit=20))
     assert found == ["a.txt", "sub/d.txt", "sub/keep.tmp.txt"]
 
 
 def test_a_phrase_marks_its_words_not_every_stop_word_of_the_hit(tmp_path):
-    folder = tmp_path / "txt"
-    folder.mkdir()
-    (folder / "laitos.txt").write_text("Kunnan vesi- ja viemärilaitos hoitaa vesihuollon, ja se laskuttaa "
-                                       "asukkaita ja yrityksiä.", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {"laitos.txt": "Kunnan vesi- ja viemärilaitos hoitaa vesihuollon, ja se laskuttaa "
+                                           "asukkaita ja yrityksiä."})
     marked = re.findall(r"<mark>(.*?)</mark>", kb.search('"vesi- ja viemärilaitos"')[0].highlight)
     assert "ja" not in marked and "viemärilaitos" in marked
 
 
 def test_a_deeper_kbignore_can_take_back_what_a_parent_left_out(tmp_path):
-    folder = tmp_path / "archive"
-    (folder / "sub").mkdir(parents=True)
-    for rel in ("sub/a.md", "sub/b.md", "sub/keep.md"):
-        (folder / rel).write_text(f"Jätehuolto {rel}", encoding="utf-8")
-    (folder / ".kbignore").write_text("sub/*.md\n!sub/keep.md\n", encoding="utf-8")
-    (folder / "sub" / ".kbignore").write_text("!b.md\n", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {**{rel: f"Jätehuolto {rel}" for rel in ("sub/a.md", "sub/b.md", "sub/keep.md")},
+                             ".kbignore": "sub/*.md\n!sub/keep.md\n", "sub/.kbignore": "!b.md\n"})
     found = sorted(Path(h.source).name for h in kb.search("jätehuolto", limit=20))
     assert found == ["b.md", "keep.md"]
 
@@ -674,11 +651,7 @@ def test_a_prefix_is_counted_in_words_once_and_did_you_mean_leaves_prefixes_alon
     did you mean rewrote a prefix into a narrower word (review)."""
     from smartclean_kb import search as search_module
 
-    folder = tmp_path / "txt"
-    folder.mkdir()
-    (folder / "a.txt").write_text("Kierrätyskeskus avattiin Vantaalla.", encoding="utf-8")
-    kb = KnowledgeBase(tmp_path / "ix")
-    kb.ingest([folder])
+    kb = ingested(tmp_path, {"a.txt": "Kierrätyskeskus avattiin Vantaalla."})
     monkeypatch.setattr(search_module, "MAX_PREFIX_TERMS", 1)
     assert kb.search("kierrätysk*").total == 1  # one word, in the Finnish and exact-form fields
     monkeypatch.undo()
