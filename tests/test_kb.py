@@ -622,6 +622,27 @@ def test_a_word_cut_short_before_a_conjunction_in_a_query_asks_for_its_compound(
     assert "vattenverk" in sv and "och" not in sv
 
 
+def test_explain_lists_fields_and_terms_in_the_same_order_every_time(fixture_kb):
+    """Terms came from a set, so ``--explain`` shuffled them from run to run (hash seeds)."""
+    explained = fixture_kb.search("jätehuollon kehitys", explain=True).explain["terms"]
+    assert list(explained) == ["text_fi", "text_sv", "text_en", "text_exact"]
+    assert explained["text_fi"] == ["jätehuolto", "jäte", "huolto", "kehitys", "kehittää"]
+    assert explained["text_exact"] == ["jätehuollon", "kehitys"]
+
+
+def test_an_operator_that_joins_nothing_is_no_word(fixture_kb):
+    """``jäte AND NOT`` asked for the word ``not`` and found nothing; ``jäte OR`` searched
+    for ``or``; the operators also made the query look English."""
+    plain = [h.passage_id for h in fixture_kb.search("jäte")]
+    assert plain
+    for query in ("jäte AND NOT", "jäte OR", "AND jäte", "jäte AND NOT AND"):
+        results = fixture_kb.search(query)
+        assert [h.passage_id for h in results] == plain, query
+        assert results.query_lang.lang == "fi", query
+    assert fixture_kb.search("NOT jäte").total > 0
+    assert not set(plain) & {h.passage_id for h in fixture_kb.search("NOT jäte", limit=1000)}
+
+
 def test_kbignore_leaves_out_folders_and_paths_as_gitignore_does(tmp_path):
     """Patterns were matched against file names only, so no folder could be left out (review)."""
     files = {rel: f"Jätehuolto {rel}" for rel in ("a.txt", "drafts/b.txt", "sub/deep/c.txt", "sub/d.txt",

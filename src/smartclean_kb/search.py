@@ -123,6 +123,29 @@ def clean_query(text: str) -> str:
     return text
 
 
+_TRAILING_OPERATORS = re.compile(r"(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+\s*$")
+_LEADING_OPERATORS = re.compile(r"^(?:(?:AND|OR|ANDNOT|ANDMAYBE)\s+)+")
+_OPERATOR_WORDS = re.compile(r"(?<!\S)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\S)")
+
+
+def without_stray_operators(text: str) -> str:
+    """The query without operators that join nothing at its ends.
+
+    Whoosh reads an operator with no word after it as a word: ``jäte AND NOT`` asked for
+    passages with ``not`` too and found none, ``jäte OR`` searched for ``or``. A leading
+    ``NOT`` excludes and stays; inside an unclosed quote nothing is an operator."""
+    if text.count('"') % 2:
+        return text
+    trimmed = _LEADING_OPERATORS.sub("", _TRAILING_OPERATORS.sub("", text))
+    return trimmed or text
+
+
+def _language_evidence(text: str) -> str:
+    """The query's words for language detection: its operators are English words."""
+    words = _OPERATOR_WORDS.sub(" ", text).strip()
+    return words or text
+
+
 def field_boosts(query_lang: Detection) -> dict[str, float]:
     """Each field's weight, raised for the fields of the query's language when it is clear."""
     own = _language_fields(query_lang)
@@ -444,11 +467,12 @@ def run_search(
         raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {str(sort)[:40]!r}")
     if lang is not None and not config.is_language_code(lang):
         raise QueryError(f"{lang!r} is not a language code", "use fi, sv, en, und or another two-letter code")
-    query_lang = detect_query(text) if text else Detection("und", 0.0)
+    query_lang = detect_query(_language_evidence(text)) if text else Detection("und", 0.0)
     out = SearchResults(page=page, per_page=limit, query=text, query_lang=query_lang)
     if not text:
         out.seconds = time.perf_counter() - started
         return out
+    text = without_stray_operators(text)
     parsed = parse(searcher.schema, text, query_lang)
     if parsed is wq.NullQuery:
         out.seconds = time.perf_counter() - started
@@ -949,14 +973,18 @@ def suggest(searcher: Searcher, text: str) -> str | None:
 
 
 def explain_query(text: str, parsed: wq.Query, query_lang: Detection) -> dict[str, Any]:
-    """What the engine searched for: the analysed terms per field and the field weights."""
-    per_field: dict[str, list[str]] = {}
-    for fieldname, value in parsed.all_terms(phrases=True):
+    """What the engine searched for: the analysed terms per field and the field weights.
+
+    Fields come in the schema's order and terms in the query's, so the same query
+    explains itself the same way every time (``all_terms`` is a set)."""
+    per_field: dict[str, list[str]] = {f.name: [] for f in analysis.TEXT_FIELDS}
+    for fieldname, value in parsed.iter_all_terms(phrases=True):
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
-        per_field.setdefault(fieldname, [])
-        if value not in per_field[fieldname]:
-            per_field[fieldname].append(value)
+        terms = per_field.setdefault(fieldname, [])
+        if value not in terms:
+            terms.append(value)
+    per_field = {name: terms for name, terms in per_field.items() if terms}
     return {
         "query": text,
         "query_lang": query_lang.to_dict(),
