@@ -6,6 +6,7 @@ these tests skip. The results page is saved to tests/artifacts/ to be looked at.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -224,3 +225,45 @@ def test_a_long_heading_wraps_on_a_phone_and_switching_language_keeps_the_place(
     wait_until(page, "!location.search.includes('q=') && !document.querySelector('li.hit')")
     assert not page.errors, page.errors
     page.context.close()
+
+
+def test_a_typed_search_survives_the_language_switch_and_back_returns_to_the_one_before(page, server):
+    """The language links kept the address the page was loaded with, so switching after
+    search-as-you-type showed the old search again; Back skipped the search typed over
+    (review)."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    page.goto(server + "/?q=kierrätys")
+    page.fill("#q", "återvinning")
+    page.locator("#q").dispatch_event("input")
+    page.wait_for_selector(".ui-switch a[hreflang=sv][href*='tervinning']")
+    page.locator(".ui-switch a[hreflang=sv]").click()
+    page.wait_for_selector("html[lang=sv]")
+    assert page.locator("#q").input_value() == "återvinning"
+    page.go_back()
+    expect(page.locator("#q")).to_have_value("återvinning")
+    page.go_back()  # the typed search's entry: the page before it is loaded again
+    expect(page.locator("#q")).to_have_value("kierrätys")
+    expect(page.locator("li.hit mark").first).to_contain_text("ierrät")
+
+
+def test_a_typed_search_the_server_cannot_answer_shows_its_error_page(browser, web_index, tmp_path):
+    """With the index gone the server answers 503 without results: the old results stayed,
+    dimmed, and nothing said why (review)."""
+    index = tmp_path / "index"
+    shutil.copytree(web_index, index)
+    httpd = make_server("127.0.0.1", 0, create_app(index), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    page = new_page(browser)
+    try:
+        page.goto(f"http://127.0.0.1:{httpd.server_port}/?q=kierrätys")
+        assert page.locator("li.hit").count()
+        shutil.rmtree(index)
+        page.fill("#q", "återvinning")
+        page.locator("#q").dispatch_event("input")
+        page.wait_for_selector(".error-page")
+        assert page.locator(".error-code").inner_text() == "503"
+    finally:
+        page.context.close()
+        httpd.shutdown()
+        thread.join(timeout=10)

@@ -555,7 +555,7 @@ def test_bad_parameters_on_the_page_are_explained_not_500(client):
     assert "lang" in notice.get_text()
     assert args_of(notice.select_one("a")["href"]) == {"q": "kierrätys", "type": "page"}
     response, soup = page(client, "/?q=" + "x" * 5000)
-    assert response.status_code == 400 and "1000" in soup.select_one(".notice--error").get_text()
+    assert response.status_code == 400 and "1,000" in soup.select_one(".notice--error").get_text()
 
 
 def test_a_missing_index_is_503_with_a_hint(tmp_path):
@@ -807,3 +807,56 @@ def test_the_start_page_of_an_empty_index_says_how_to_fill_it(tmp_path):
     KnowledgeBase(tmp_path / "ix").ingest([tmp_path / "empty"])
     _, soup = page(create_app(tmp_path / "ix").test_client(), "/?ui=en")
     assert not soup.select(".chips--examples") and "The index is empty" in soup.select_one(".home .notice").get_text()
+
+
+def test_text_in_another_language_than_its_surroundings_says_so(tmp_path):
+    """Screen readers pronounce text by its ``lang``: a Finnish title over an English
+    passage was marked English, an English heading inside a Finnish document Finnish, and
+    the start page's Swedish and English examples took the interface's language (review)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "raportti.html").write_text(
+        "<html lang='fi'><head><title>Biokaasubussit Lahdessa</title></head><body><main>"
+        "<h1>Biokaasubussit Lahdessa</h1>"
+        "<p>Lahden kaupunki kerää biojätteen erikseen, ja siitä tehdään biokaasua kaupungin busseille. "
+        "Hanke on osa Smart & Clean -säätiön työtä, ja sen tulokset raportoidaan vuosittain.</p>"
+        "<p>Biojätteen keräys laajenee kaikkiin taloyhtiöihin, ja kaasun tuotanto kasvaa samalla. Uusia "
+        "tankkausasemia rakennetaan kolme, ja kaupunki hankkii kymmenen uutta kaasubussia ensi vuonna.</p>"
+        "<h2>Kokemuksia ensimmäiseltä vuodelta</h2>"
+        "<p>Kuljettajat ovat pitäneet kaasubusseja hiljaisina ja luotettavina, ja matkustajat ovat "
+        "huomanneet, ettei keskustan katujen varrella enää haise dieselin pakokaasu. Huoltoyhtiö "
+        "kertoo, että kaasumoottorien huoltoväli on ollut sama kuin dieselmoottorien, ja "
+        "polttoainekulut ovat pienentyneet noin viidenneksellä edellisvuodesta. Kaupunki aikoo "
+        "kertoa kokemuksistaan myös muille kunnille, jotka suunnittelevat samanlaista hanketta.</p>"
+        "<h2>Summary for international partners</h2>"
+        "<p>The city of Lahti collects biowaste separately and turns it into biogas for its buses, "
+        "which is reported every year to the partners of the programme. Three new filling stations "
+        "will be built, and the city will buy ten new gas buses next year, so that most of the "
+        "routes in the centre run on fuel made from the waste of its own households.</p></main></body></html>",
+        encoding="utf-8")
+    KnowledgeBase(tmp_path / "ix").ingest([docs])
+    client = create_app(tmp_path / "ix").test_client()
+    _, soup = page(client, "/?q=biogas&lang=en&ui=fi")
+    hit = soup.select_one("li.hit")
+    assert hit["lang"] == "en" and hit.select_one("h3.hit-title")["lang"] == "fi"
+    _, soup = page(client, hit.select_one("h3 a")["href"])
+    heading = soup.find("h2", class_="passage-heading", string=lambda s: s and "Summary" in s)
+    assert heading is not None and heading["lang"] == "en"
+    assert soup.select_one("article")["lang"] == "fi" and not soup.select_one("h1").get("lang")
+    assert soup.select_one("#meta-title").get_text() == "Tiedot"
+    _, soup = page(client, "/?ui=fi")
+    examples = {a.get_text(): a["lang"] for a in soup.select(".chips--examples a")}
+    assert examples["återvinning"] == "sv" and examples["smart city"] == "en" and examples["biojäte"] == "fi"
+
+
+@pytest.mark.parametrize("ui, words", [("fi", "merkkiä pitkä"), ("sv", "tecken lång"), ("en", "characters long")])
+def test_a_query_the_library_refuses_is_explained_in_the_interface_language(client, ui, words):
+    """The library's English message stood under a Finnish or Swedish heading (review)."""
+    response, soup = page(client, "/?q=" + "a" * 1001 + f"&ui={ui}")
+    assert response.status_code == 400
+    alert = soup.select_one("[role=alert]").get_text()
+    assert words in alert and ("1\u202f000" if ui != "en" else "1,000") in alert
+    assert soup.title.get_text().startswith({"fi": "Hakua ei voitu tehdä", "sv": "Sökningen kunde inte göras",
+                                             "en": "The search could not be run"}[ui])
+    response, soup = page(client, f"/doc/{doc_id(client, 'kierrätys')}?q=" + "a" * 1001 + f"&ui={ui}")
+    assert response.status_code == 200 and words in soup.select_one(".notice--error").get_text()

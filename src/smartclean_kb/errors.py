@@ -9,10 +9,14 @@ class KBError(Exception):
     exit_code = 1
     http_status = 500
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", *, key: str = "", **values: object) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        #: What went wrong, for a user interface to say in its own language (``key`` and
+        #: ``key + "_hint"`` with ``values``); ``message`` and ``hint`` are the English.
+        self.key = key
+        self.values = values
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message

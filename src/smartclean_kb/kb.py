@@ -32,7 +32,7 @@ from .extract import extract_bytes, extractor_for, suffix
 from .extract.dates import date_key, year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
                     finish_segment, index_writer, open_for_writing)
-from .language import detect_passages, document_languages
+from .language import detect_passages, document_languages, title_language
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation, with_marks
 from .passages import document_id, split_passages
 from .search import Highlighter, SearchResults, run_search, query_terms, parse, clean_query
@@ -116,6 +116,8 @@ class DocumentView:
     translations: list[Translation]
     #: Who published it, as the file says (see ``cite.publisher`` for the fallbacks).
     publisher: str = ""
+    #: The title's language (``language.title_language``).
+    title_lang: str = ""
 
     def to_dict(self, cited: str | None = None) -> dict[str, Any]:
         """JSON-ready, with the citation at passage ``cited`` (see ``KnowledgeBase.cited_passage``)."""
@@ -295,6 +297,7 @@ class KnowledgeBase:
             lang=first.get("doc_lang", ""), langs=tuple(first.get("doc_langs") or ()),
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations, publisher=first.get("publisher") or "",
+            title_lang=title_language(first.get("title", ""), first.get("doc_lang", "")),
         )
 
     def cited_passage(self, doc_id: str, at: str | None = None, query: str | None = None) -> str | None:

@@ -471,6 +471,21 @@ def _looks_binary(text: str) -> bool:
     return len(text) >= 20 and len(_NOT_TEXT.findall(text[:20000])) * 20 > min(len(text), 20000)
 
 
+#: How sure a title's own detection must be to stand against its document's language.
+TITLE_MIN_PROBABILITY = 0.9
+
+
+@functools.lru_cache(maxsize=4096)
+def title_language(title: str, doc_lang: str) -> str:
+    """The language a document's title is in: its own when clearly so (a Finnish title
+    over an English summary, a report whose English passages outnumber the Finnish),
+    else the document's. Pages mark it so that a screen reader reads it right."""
+    detection = detect_language(title) if title.strip() else Detection("und", 0.0)
+    if detection.lang != "und" and detection.probability >= TITLE_MIN_PROBABILITY:
+        return detection.lang
+    return doc_lang or "und"
+
+
 def detect_query(text: str) -> Detection:
     """The language of a search query, or ``und`` when a guess would be too unsure to weight by."""
     detection = _detect(text)

@@ -138,6 +138,10 @@ class Hit:
     url: str = ""
     page: int | None = None
     heading: str = ""
+    #: The document's language, where the passage may be in another.
+    doc_lang: str = ""
+    #: The title's language (``language.title_language``).
+    title_lang: str = ""
     #: The same document (and section) in other languages, as :func:`translations.linked_all` finds them.
     translations: tuple[Translation, ...] = ()
 

@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from . import analysis, config, scoring
 from .errors import QueryError
 from .extract.dates import year_of
-from .language import detect_query
+from .language import detect_query, title_language
 from .models import MARK_CLOSE, MARK_OPEN, Detection, Hit, Translation
 from .translations import linked_all
 
@@ -118,7 +118,7 @@ def clean_query(text: str) -> str:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
             f"the query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}",
-            "search for fewer words",
+            "search for fewer words", key="query_too_long", length=len(text), limit=MAX_QUERY_CHARS,
         )
     return text
 
@@ -176,9 +176,10 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
         parsed = parser.parse(text)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
         raise QueryError("cannot parse the query",
-                         'check quotes and operators, or search plain words') from exc
+                         'check quotes and operators, or search plain words', key="query_unparsable") from exc
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
-        raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})")
+        raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})",
+                         key="query_too_many_words", limit=MAX_QUERY_TERMS)
     return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)))
 
 
@@ -386,7 +387,8 @@ def _check_prefixes(q: wq.Query, reader) -> None:
                 words.add(word)
                 if len(words) > MAX_PREFIX_TERMS:
                     raise QueryError(f"{leaf.text}* stands for too many words (over {MAX_PREFIX_TERMS:,})",
-                                     "write more of the word before the *")
+                                     "write more of the word before the *", key="prefix_too_broad",
+                                     prefix=f"{leaf.text}*", limit=MAX_PREFIX_TERMS)
 
 
 def _exact_field() -> str | None:
@@ -678,6 +680,8 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
         url=stored.get("link") or stored.get("url") or "",
         page=stored.get("page"),
         heading=stored.get("heading", ""),
+        doc_lang=stored.get("doc_lang") or "",
+        title_lang=title_language(stored.get("title", ""), stored.get("doc_lang") or ""),
         translations=tuple(translations),
     )
 

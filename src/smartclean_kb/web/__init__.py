@@ -120,6 +120,15 @@ def create_app(index_path=None) -> Flask:
     def type_name(code: str | None) -> str:
         return t(f"type_{code}") if code in config.DOC_TYPES else (code or "")
 
+    def say(exc: KBError) -> tuple[str, str]:
+        """An error's message and hint in the reader's language, where the page has words for it."""
+        labels = i18n.LABELS[g.ui]
+        if not exc.key or exc.key not in labels:
+            return exc.message, exc.hint
+        values = {k: i18n.number(v, g.ui) if isinstance(v, int) else v for k, v in exc.values.items()}
+        hint = f"{exc.key}_hint"
+        return t(exc.key, **values), (t(hint, **values) if hint in labels else "")
+
     def here(**changes: Any) -> str:
         """This page's URL with some query arguments changed (the UI language switch)."""
         args = request.args.to_dict()
@@ -260,7 +269,8 @@ def create_app(index_path=None) -> Flask:
                                 doc_type=params.type, year=params.year, page=params.page, sort=params.sort,
                                 facets=True)
         except QueryError as exc:
-            return render_search(params, 400, problem=exc.message, problem_hint=exc.hint)
+            problem, hint = say(exc)
+            return render_search(params, 400, problem=problem, problem_hint=hint)
         pages = fmt.page_count(results.total, params.per_page)
         hits = list(results) if params.page <= max(pages, 1) else []
         first = (params.page - 1) * params.per_page + 1
@@ -284,7 +294,7 @@ def create_app(index_path=None) -> Flask:
                                   title=t("error_doc_not_found"),
                                   text=t("error_doc_not_found_text"))
         except QueryError as exc:
-            doc, query_problem = kb.get(doc_id), exc.message
+            doc, query_problem = kb.get(doc_id), " ".join(filter(None, say(exc)))
         passages = []
         previous_heading = previous_page = None
         for p in doc.passages:

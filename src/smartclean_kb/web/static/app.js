@@ -1,8 +1,10 @@
 // Progressive enhancement only: every feature here has a plain-HTML equivalent.
 //  - "/" focuses the search box, Escape leaves it.
 //  - Search as you type: the server-rendered results page for the typed query is fetched
-//    (debounced) and its results region swapped in, so the same templates, labels and
-//    escaping serve both; the URL is updated so the search stays bookmarkable.
+//    (debounced) and its results region and language links swapped in, so the same
+//    templates, labels and escaping serve both; the URL is updated so the search stays
+//    bookmarkable, and Back returns to the search before the typing. A page without
+//    results (the index gone: 503) is loaded as a whole, so its message shows.
 //  - The interface language links keep the place on the page (#fragment).
 //  - The citation's copy button.
 (function () {
@@ -42,15 +44,30 @@
     return form.getAttribute("action") + "?" + params.toString();
   }
 
+  var typed = false;  // a history entry for this burst of typing exists already
+  var shownUrl = location.pathname + location.search;
+
   function swap(html, url) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fresh = doc.getElementById("results-region");
     var current = document.getElementById("results-region");
-    if (!fresh || !current) return;
+    if (!fresh || !current) {
+      location.assign(url);
+      return;
+    }
     current.replaceWith(fresh);
+    var links = doc.querySelector(".ui-switch");
+    var oldLinks = document.querySelector(".ui-switch");
+    if (links && oldLinks) oldLinks.replaceWith(links);
     document.title = doc.title;
     document.body.className = doc.body.className;
-    history.replaceState({ q: input.value }, "", url);
+    if (typed) {
+      history.replaceState({ q: input.value }, "", url);
+    } else {
+      history.pushState({ q: input.value }, "", url);
+      typed = true;
+    }
+    shownUrl = url;
     var status = document.getElementById("live-status");
     if (status) status.textContent = fresh.getAttribute("data-summary") || "";
   }
@@ -71,6 +88,7 @@
       .then(function (html) { swap(html, url); })
       .catch(function (error) {
         if (error && error.name === "AbortError") return;
+        lastUrl = null;  // the same text typed again tries again
         var r = document.getElementById("results-region");
         if (r) r.classList.remove("is-loading");
       });
@@ -83,6 +101,10 @@
       timer = setTimeout(runSearch, DELAY);
     });
     form.addEventListener("submit", function () { clearTimeout(timer); });
+    // Back and Forward between typed searches: the page shown is another search's.
+    window.addEventListener("popstate", function () {
+      if (location.pathname + location.search !== shownUrl) location.reload();
+    });
   }
 
   // -- the interface language keeps the place on the page -----------------------------------
