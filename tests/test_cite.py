@@ -146,6 +146,17 @@ def view(**fields) -> "DocumentView":
     ("Helsingin kaupunki", ["Helsingin kaupunki,"], "{Helsingin kaupunki}", "helsingin"),
     ("Centre de Recherche Scientifique", ["Centre de Recherche Scientifique,"],
      "{Centre de Recherche Scientifique}", "centre"),
+    # A list as a meta tag or byline writes it was one scrambled person (review).
+    ("Anna Virtanen, Jukka Mäkinen", ["Virtanen, Anna", "Mäkinen, Jukka"],
+     "Virtanen, Anna and Mäkinen, Jukka", "virtanen"),
+    ("Anna Virtanen ja Jukka Mäkinen", ["Virtanen, Anna", "Mäkinen, Jukka"],
+     "Virtanen, Anna and Mäkinen, Jukka", "virtanen"),
+    # Capitalised organisations were people: ``Oy, Motiva`` (review).
+    ("Motiva Oy", ["Motiva Oy,"], "{Motiva Oy}", "motiva"),
+    ("Finnish Environment Institute", ["Finnish Environment Institute,"], "{Finnish Environment Institute}",
+     "finnish"),
+    ("HSY", ["HSY,"], "{HSY}", "hsy"),
+    ("Smart & Clean -säätiö", ["Smart & Clean -säätiö,"], "{Smart \\& Clean -säätiö}", "smart"),
 ])
 def test_names_as_reference_managers_read_them(author, ris_names, bib_author, key):
     doc = view(author=author)
@@ -201,3 +212,49 @@ def test_a_page_from_another_site_is_cited_with_that_site_not_the_archive(tmp_pa
 def test_a_malformed_address_is_cited_without_a_site():
     """urlsplit raised ValueError: the citation, the document page and its API failed (review)."""
     assert view(url="https://[fe80::1", publisher="").citation() == "Muistio (2016). Smart & Clean. https://[fe80::1."
+
+
+def test_a_title_ending_in_a_question_takes_no_second_full_stop():
+    """``...mitä hackathon tuotti?. Smart & Clean.`` (review)."""
+    assert view(title="Mitä hackathon tuotti?", date="").citation() == (
+        "Mitä hackathon tuotti? Smart & Clean. https://example.org/muistio.")
+    assert view(title="Mitä hackathon tuotti?", author="Anna Virtanen").citation().startswith(
+        "Anna Virtanen (2016). Mitä hackathon tuotti? Smart & Clean.")
+
+
+def test_a_passage_id_given_as_a_document_says_what_to_do(fixture_kb):
+    hit = fixture_kb.search("jätehuolto")[0]
+    with pytest.raises(NotFoundError) as caught:
+        fixture_kb.get(hit.passage_id)
+    assert f"cite {hit.doc_id} --passage {hit.passage_id}" in caught.value.hint
+
+
+def test_the_other_language_is_found_however_its_address_is_written(tmp_path):
+    """A link to ``.../sv/projekt`` did not find the page whose address is ``.../sv/projekt/``;
+    a relative ``/sv/projekt/`` stayed unresolved; and a declared page the archive does not
+    hold hid the file named for that language beside it (review)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    body = "<body><article><p>{}</p></article></body></html>"
+    sv = ('<html lang="sv"><head><title>Solel i bostadsbolag</title>'
+          '<link rel="canonical" href="https://example.fi/sv/projekt/"></head>'
+          + body.format("Bostadsbolagen installerar solpaneler på taken och sparar el varje sommar."))
+
+    def fi(link: str) -> str:
+        return ('<html lang="fi"><head><title>Aurinkosähkö taloyhtiöissä</title>'
+                '<link rel="canonical" href="https://example.fi/fi/hanke/">'
+                f'<link rel="alternate" hreflang="sv" href="{link}"></head>'
+                + body.format("Taloyhtiöt asentavat aurinkopaneeleja katoille ja säästävät sähköä joka kesä."))
+
+    for link in ("https://example.fi/sv/projekt", "/sv/projekt/"):
+        (folder / "hanke.fi.html").write_text(fi(link), encoding="utf-8")
+        (folder / "hanke.sv.html").write_text(sv, encoding="utf-8")
+        kb = KnowledgeBase(tmp_path / "index")
+        kb.ingest([folder])
+        (link_found,) = kb.search("aurinkopaneeleja")[0].translations
+        assert link_found.title == "Solel i bostadsbolag", link
+    (folder / "hanke.sv.html").write_text(sv.replace("/sv/projekt/", "/sv/annat/"), encoding="utf-8")
+    (folder / "hanke.fi.html").write_text(fi("https://example.fi/sv/projekt-som-saknas/"), encoding="utf-8")
+    kb.ingest([folder])
+    (link_found,) = kb.search("aurinkopaneeleja")[0].translations
+    assert link_found.title == "Solel i bostadsbolag"

@@ -326,3 +326,112 @@ def test_a_reports_unnumbered_abstract_is_a_heading_not_the_first_word_of_its_te
     abstract = [b for b in doc.blocks if b.page in (3, 4)]
     assert {b.headings for b in abstract} == {("Tiivistelmä",), ("Abstract",)}
     assert not any(b.text.startswith(("Tiivistelmä", "Abstract")) for b in abstract)
+
+
+@pytest.mark.parametrize("written, date", [
+    ("March 5, 2019", "2019-03-05"), ("Tue, 05 Mar 2019 10:00:00 +0200", "2019-03-05"),
+    ("5. maaliskuuta 2019", "2019-03-05"), ("den 5 mars 2019", "2019-03-05"), ("May 31st, 2020", "2020-05-31"),
+    ("2019", "2019"), ("Market 2019", ""), ("notadate", ""),
+])
+def test_a_date_field_is_read_however_a_page_writes_it(written, date):
+    """``March 5, 2019`` in a meta tag was no date, and the citation lost its year (review)."""
+    from smartclean_kb.extract.dates import read_date
+
+    assert read_date(written) == date
+
+
+def test_a_page_title_keeps_its_dash_and_its_date_is_the_first_that_reads_as_one(tmp_path):
+    """``<title>Kierrätys – miksi se kannattaa</title>`` was cited as ``Kierrätys``; a meta
+    date in words hid the JSON-LD's ISO date (review)."""
+    page = tmp_path / "kierratys.html"
+    page.write_text(
+        '<html lang="fi"><head><title>Kierrätys – miksi se kannattaa</title><meta name="date" content="huomenna">'
+        '<script type="application/ld+json">{"@type": "WebPage", "datePublished": "2016-04-12"}</script></head>'
+        "<body><article><p>Kierrättämällä kotitalous säästää jätemaksuissa.</p></article></body></html>",
+        encoding="utf-8")
+    doc = extract(page)
+    assert (doc.title, doc.date) == ("Kierrätys – miksi se kannattaa", "2016-04-12")
+    page.write_text('<html><head><title>Kalasatama – Smart &amp; Clean</title>'
+                    '<meta property="og:site_name" content="Smart &amp; Clean"></head>'
+                    "<body><article><p>Kalasatama on kokeilualusta.</p></article></body></html>", encoding="utf-8")
+    assert extract(page).title == "Kalasatama"
+    page.write_text("<html><head><title>Otaniemi - Espoon kaupunki</title></head><body><article><h1>Otaniemi</h1>"
+                    "<p>Otaniemi on kampus.</p></article></body></html>", encoding="utf-8")
+    assert extract(page).title == "Otaniemi"
+
+
+def test_a_feed_entry_keeps_the_day_its_feed_wrote(tmp_path):
+    """feedparser's parsed dates are UTC: ``01 Jan 2015 01:00 +0200`` became 2014-12-31,
+    and the year filter and citation went with it (review)."""
+    feed = tmp_path / "uutiset.rss"
+    feed.write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Uutiset</title>'
+                    "<item><title>Uusi vuosi</title><link>https://e.fi/1</link>"
+                    "<pubDate>Thu, 01 Jan 2015 01:00:00 +0200</pubDate>"
+                    "<description>Kaupungit julkaisivat tiedotteen kiertotaloudesta.</description></item>"
+                    "</channel></rss>", encoding="utf-8")
+    doc = extract(feed)
+    assert doc.date == "2015-01-01" and doc.blocks[0].date == "2015-01-01"
+
+
+def test_front_matter_is_yaml_with_every_value_a_string(tmp_path):
+    """A block list of authors was dropped without a word (review); ``lang: no`` must stay Norwegian."""
+    note = tmp_path / "ilmasto.md"
+    note.write_text("---\ntitle: 'Ilmastotyö kunnissa: tilannekatsaus 2020'\nauthor:\n  - Anna Virtanen\n"
+                    "  - Jukka Mäkinen\ndate: 2020-05-04\nlang: no\n---\nKunnat tavoittelevat hiilineutraaliutta.\n",
+                    encoding="utf-8")
+    doc = extract(note)
+    assert (doc.title, doc.author, doc.date, doc.declared_lang) == (
+        "Ilmastotyö kunnissa: tilannekatsaus 2020", "Anna Virtanen; Jukka Mäkinen", "2020-05-04", "no")
+    assert not doc.warnings
+
+
+def _labelled_pdf(path: Path, *, title: str = "", author: str = "", created: str = "") -> Path:
+    """Three front pages numbered i–iii, then 1–2, with their numbers printed at the foot."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.constants import PageLabelStyle
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    drawn = path.with_suffix(".drawn.pdf")
+    pdf = canvas.Canvas(str(drawn), pagesize=A4, invariant=1)
+    pages = [["Kaukolämmön kysyntäjousto", "Anna Virtanen ja Jukka Mäkinen", "3. huhtikuuta 2019"],
+             ["Esipuhe", "Tämä raportti kertoo kysyntäjouston kokeiluista."], ["Sisällys"],
+             ["1 Johdanto", "Kaukolämmön kysyntää voidaan siirtää huipputunneilta."],
+             ["2 Tulokset", "Paluulämpötilan lasku säästi energiaa kaikissa kohteissa."]]
+    for number, lines in enumerate(pages):
+        y = 780
+        for line in lines:
+            pdf.drawString(72, y, line)
+            y -= 18
+        pdf.drawString(290, 40, ["i", "ii", "iii", "1", "2"][number])
+        pdf.showPage()
+    pdf.save()
+    writer = PdfWriter(clone_from=PdfReader(drawn))
+    writer.set_page_label(0, 2, style=PageLabelStyle.LOWERCASE_ROMAN)
+    writer.set_page_label(3, 4, style=PageLabelStyle.DECIMAL)
+    writer.add_metadata({"/Title": title, "/Author": author, "/CreationDate": created})
+    writer.write(path)
+    drawn.unlink()
+    return path
+
+
+def test_a_pdf_is_cited_at_its_printed_page_and_its_title_page_outweighs_a_word_processor(tmp_path):
+    """The page of ``2 Tulokset`` was cited as 5, its place in the file, where the page
+    says 2; ``Microsoft Word - raportti_final_v3.docx`` by ``jmakinen`` was the citation's
+    title and author, the file's creation date its date (review)."""
+    pytest.importorskip("reportlab")
+    path = _labelled_pdf(tmp_path / "raportti.pdf", title="Microsoft Word - raportti_final_v3.docx",
+                         author="jmakinen", created="D:20191128120000")
+    doc = extract(path)
+    assert doc.page_labels == ("i", "ii", "iii", "1", "2")
+    assert (doc.title, doc.author, doc.date) == ("Kaukolämmön kysyntäjousto", "Anna Virtanen; Jukka Mäkinen",
+                                                 "2019-04-03")
+    assert not any(b.text in ("i", "ii", "iii") or b.text.endswith((" i", " ii")) for b in doc.blocks)
+    from smartclean_kb import KnowledgeBase
+
+    kb = KnowledgeBase(tmp_path / "index")
+    kb.ingest([path])
+    hit = kb.search("paluulämpötilan")[0]
+    assert (hit.page, hit.page_label) == (5, "2")
+    cited = kb.get(hit.doc_id).citation(at=hit.passage_id, style="ris")
+    assert "SP  - 2\r\n" in cited and "AU  - Virtanen, Anna\r\n" in cited and "TI  - Kaukolämmön kysyntäjousto\r\n" in cited

@@ -51,7 +51,7 @@ class _Record:
     container: str  # where an entry appeared: a feed entry's feed
     entry: bool  # a part with its own link (a feed entry), which shares its document's id
     url: str
-    page: int | None
+    page: int | str | None  # as printed on it
     lang: str
     doc_id: str
     file: str
@@ -92,7 +92,7 @@ def publisher(doc: DocumentView) -> str:
     return _site(doc.url) or ARCHIVE_PUBLISHER
 
 
-def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
+def text(doc: DocumentView, page: int | str | None = None, page_label: str = "p. {page}", heading: str = "",
          link: str = "", entry_date: str = "") -> str:
     """'Author (2018). Title. Smart & Clean. URL, p. 2.': what a researcher pastes.
 
@@ -107,16 +107,22 @@ def text(doc: DocumentView, page: int | None = None, page_label: str = "p. {page
         year = ""
     who = "; ".join(r.authors)
     if who:
-        parts = [f"{who} ({year})." if year else who if who.endswith(".") else f"{who}.", f"{r.title}."]
+        parts = [f"{who} ({year})." if year else _sentence(who), _sentence(r.title)]
     else:
-        parts = [f"{r.title} ({year})." if year else f"{r.title}."]
-    parts += [f"{x}." for x in (r.container, r.publisher) if x]
+        parts = [f"{r.title} ({year})." if year else _sentence(r.title)]
+    parts += [_sentence(x) for x in (r.container, r.publisher) if x]
     label = page_label.format(page=page) if page else ""
     parts.append(", ".join(x for x in (r.url or r.file, label) if x) + ".")
     return " ".join(parts)
 
 
-def ris(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "",
+def _sentence(part: str) -> str:
+    """A citation's part ending in a full stop, unless it ends in one already or in a
+    question or exclamation mark (``mitä hackathon tuotti?.`` before)."""
+    return part if part.endswith((".", "?", "!")) else f"{part}."
+
+
+def ris(doc: DocumentView, page: int | str | None = None, heading: str = "", link: str = "",
         entry_date: str = "") -> str:
     """The document as one RIS record (CRLF line ends, as the format has them). People
     are ``Surname, First``; an organisation ends in a comma, so it is not split."""
@@ -141,7 +147,7 @@ def ris(doc: DocumentView, page: int | None = None, heading: str = "", link: str
     return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines) + "ER  - \r\n"
 
 
-def bibtex(doc: DocumentView, page: int | None = None, heading: str = "", link: str = "",
+def bibtex(doc: DocumentView, page: int | str | None = None, heading: str = "", link: str = "",
            entry_date: str = "") -> str:
     """The document as one biblatex entry; names of organisations are braced whole, so
     ``Smart & Clean -säätiö`` is not read as a person's surname and first names."""
@@ -167,7 +173,7 @@ def bibtex(doc: DocumentView, page: int | None = None, heading: str = "", link: 
     return f"@{kind}{{{_bib_key(r)},\n{body}\n}}\n"
 
 
-def _record(doc: DocumentView, page: int | None, heading: str, link: str, entry_date: str) -> _Record:
+def _record(doc: DocumentView, page: int | str | None, heading: str, link: str, entry_date: str) -> _Record:
     """The citation's facts. A feed entry (its ``link``) is its own title, at its own
     address, of its own date (``entry_date``; none rather than the feed's, which is its
     newest entry's), in the feed."""
@@ -179,7 +185,8 @@ def _record(doc: DocumentView, page: int | None, heading: str, link: str, entry_
         url, date = link, entry_date
         if entry_title := heading.rsplit(" › ", 1)[-1].rstrip("."):
             container, title = title, entry_title
-    authors = tuple(_name(part) for part in re.split(r"\s*;\s*", doc.author) if _name(part))
+    authors = tuple(person for part in re.split(r"\s*;\s*", doc.author) if _name(part)
+                    for person in _people(_name(part)))
     return _Record(kind=doc.doc_type, title=title, authors=authors, date=date, publisher=publisher(doc), entry=bool(link),
                    container=container, url=url, page=page, lang=doc.lang, doc_id=doc.doc_id,
                    file=Path(doc.source).name)
@@ -190,6 +197,19 @@ def _name(name: str) -> str:
     initial's (``Elina V.``)."""
     name = " ".join(name.split())
     return name[:-1] if name.endswith(".") and not re.search(r"(?:^|\s)\w\.$", name) else name
+
+
+_LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:and|ja|och|&)\s+")
+
+
+def _people(names: str) -> list[str]:
+    """``Anna Virtanen, Jukka Mäkinen ja Liisa Laine`` is three people, as a byline or a
+    meta tag writes them (one ``Virtanen, Jukka Mäkinen Anna`` before); ``Virtanen, Anna``
+    is one, and an organisation (``Smart & Clean -säätiö``) stays whole."""
+    pieces = [p for p in _LIST_SEPARATOR.split(names) if p]
+    if len(pieces) > 1 and all(len(p.split()) >= 2 and _is_person(p) for p in pieces):
+        return pieces
+    return [names]
 
 
 def _year(date: str) -> str:
@@ -222,13 +242,29 @@ def _parts(name: str) -> tuple[list[str], list[str], str]:
     return words[:cut], words[cut:], suffix
 
 
+#: Words that make capitalised words an organisation's name (``Motiva Oy``, ``Finnish
+#: Environment Institute``, ``Helsinki Region Transport``), compared in lower case.
+_ORGANISATION_WORDS = frozenset({
+    "oy", "oyj", "ab", "abp", "ry", "rf", "ltd", "inc", "llc", "plc", "gmbh", "corp", "co.", "as", "asa",
+    "agency", "association", "authority", "bank", "board", "center", "centre", "city", "commission",
+    "committee", "company", "consulting", "corporation", "council", "department", "energy", "foundation",
+    "fund", "group", "institute", "laboratory", "lab", "labs", "ministry", "municipality", "network",
+    "office", "partners", "programme", "program", "region", "services", "society", "systems", "team",
+    "transport", "trust", "union", "university",
+})
+
+
 def _is_person(name: str) -> bool:
     """``Elina Vuorinen`` (or ``Vuorinen, Elina``, ``Jan van der Berg``, ``Dr. Anna
     Virtanen``) is a person: two to five capitalised words, lower-case particles only
     just before the surname. An organisation has ``&``, a digit, another word in lower
-    case (``Helsingin kaupunki``, ``Centre de Recherche Scientifique``) or a hyphen
-    opening a word (``-säätiö``)."""
+    case (``Helsingin kaupunki``, ``Centre de Recherche Scientifique``), a hyphen
+    opening a word (``-säätiö``), a word organisations' names have (``Oy``,
+    ``Institute``, ``Transport``) or an acronym (``HSY``, ``VTT``)."""
     if name.count(",") > 1:
+        return False
+    if any(w.lower().strip(",") in _ORGANISATION_WORDS or (w.isalpha() and w.isupper() and 2 <= len(w) <= 5)
+           for w in name.split()):
         return False
     first, last, _ = _parts(name)
     named = first + [w for w in last if w not in _PARTICLES]

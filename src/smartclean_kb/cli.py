@@ -233,7 +233,7 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
         click.echo(f"   [{hit.lang} {hit.lang_probability:.2f}] {meta}  score {hit.score:.2f}")
         where = [hit.source]
         if hit.page:
-            where.append(f"p. {hit.page}")
+            where.append(f"p. {hit.page_label or hit.page}")
         if hit.heading:
             where.append(hit.heading)
         click.echo("   " + " · ".join(where))
@@ -313,7 +313,7 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
         click.echo(f"  in {t['lang']}: {_translation(t)}")
     click.echo(f"Cite as: {doc.citation(at=cited)}")
     for p in doc.passages:
-        where = " · ".join(x for x in (f"p. {p['page']}" if p["page"] else "", p["heading"]) if x)
+        where = " · ".join(x for x in (f"p. {p['page_label'] or p['page']}" if p["page"] else "", p["heading"]) if x)
         click.echo("")
         best = "  ← best match, cited" if query and p["passage_id"] == cited else ""
         click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}{best}")

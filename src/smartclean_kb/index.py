@@ -54,7 +54,7 @@ from . import analysis
 from .errors import IndexLockedError, IndexMissingError, IndexVersionError, KBError
 
 #: Bump when the stored fields, their meaning or the files' format change.
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 #: The ingested files, gzipped JSON: paths repeat, and plain JSON was a tenth of the index.
@@ -1305,6 +1305,8 @@ def build_schema() -> Schema:
         doc_lang=STORED(),
         doc_langs=STORED(),
         page=STORED(),
+        # The page as printed, where a PDF's page labels differ from its page numbers.
+        page_label=STORED(),
         heading=STORED(),
         anchor=STORED(),
         # ``doc_id#anchor``: finds one document's section with one short posting list.

@@ -9,6 +9,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import re
 import stat
 import threading
 import time
@@ -133,9 +134,9 @@ class DocumentView:
         data["publisher"] = cite.publisher(self)  # as cited: the statute book, the site, the archive
         return data
 
-    def citation(self, page: int | None = None, page_label: str = "p. {page}", heading: str = "",
+    def citation(self, page: int | str | None = None, page_label: str = "p. {page}", heading: str = "",
                  style: str = "text", at: str | None = None) -> str:
-        """How to cite the document (at ``page``, or a statute at the section ``heading``
+        """How to cite the document (at ``page``, as printed on it, or a statute at the section ``heading``
         names; ``at`` a passage id gives both, and a feed entry's own link): ``text`` to paste (``Jätelaki (646/2011)
         28 §. Suomen säädöskokoelma.``), ``ris`` or ``bibtex`` for a reference manager.
         See :mod:`smartclean_kb.cite`."""
@@ -144,7 +145,8 @@ class DocumentView:
             passage = next((p for p in self.passages if p["passage_id"] == at), None)
             if passage is None:
                 raise NotFoundError(f"document {self.doc_id} has no passage {at!r}")
-            page, heading, link = passage["page"], passage["heading"], passage.get("url") or ""
+            page = passage.get("page_label") or passage["page"]
+            heading, link = passage["heading"], passage.get("url") or ""
             entry_date = passage.get("date", "") if link else ""
         if style not in cite.FORMATS:
             raise QueryError(f"citation style must be one of {', '.join(cite.FORMATS)}, not {str(style)[:20]!r}")
@@ -271,6 +273,10 @@ class KnowledgeBase:
             results = searcher.search(wq.Term("doc_id", doc_id), limit=None, sortedby="ordinal")
             stored = [hit.fields() for hit in results]
         if not stored:
+            if passage := re.fullmatch(r"([0-9a-f]{16})-\d{4}", doc_id):
+                raise NotFoundError(f"no document with id {doc_id!r}",
+                                    f"that is a passage id; its document is {passage.group(1)} "
+                                    f"(cite the passage with: cite {passage.group(1)} --passage {doc_id})")
             raise NotFoundError(f"no document with id {doc_id!r}")
         terms: dict[str, set[str]] = {}
         if query:
@@ -286,7 +292,7 @@ class KnowledgeBase:
             passages.append({
                 "passage_id": p["passage_id"], "ordinal": p["ordinal"], "text": p["text"],
                 "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
-                "page": p.get("page"), "heading": p.get("heading", ""), "url": p.get("link") or "",
+                "page": p.get("page"), "page_label": p.get("page_label") or "", "heading": p.get("heading", ""), "url": p.get("link") or "",
                 "date": p.get("date", ""),
                 "matched": MARK_OPEN in marked, "translations": same_section.get(p["passage_id"], []),
             })
@@ -874,6 +880,11 @@ def _worker_failure(exc: BaseException | None, trace: str) -> BaseException:
     return RuntimeError(f"an ingest worker failed:\n{trace}")
 
 
+def _page_label(doc: Document, page: int | None) -> str | None:
+    """The page as printed, where the PDF labels its pages otherwise than by number."""
+    return doc.page_labels[page - 1] if doc.page_labels and page and page <= len(doc.page_labels) else None
+
+
 def add_passages(writer, item: Processed) -> dict[str, Any]:
     """Add a processed file's passages to ``writer``; return its manifest entry."""
     doc = item.document
@@ -894,7 +905,8 @@ def add_passages(writer, item: Processed) -> dict[str, Any]:
             author=doc.author, publisher=doc.publisher or None,
             lang=p.lang, lang_prob=round(p.lang_probability, 4),
             doc_lang=item.doc_lang.lang if item.doc_lang else "und",
-            doc_langs=list(item.doc_langs), page=p.page, heading=p.heading, text=p.text,
+            doc_langs=list(item.doc_langs), page=p.page, page_label=_page_label(doc, p.page),
+            heading=p.heading, text=p.text,
             anchor=p.anchor or None, section=f"{doc_id}#{p.anchor}" if p.anchor else None,
             link=p.link or None, family=[key, main] if key else None,
             family_first=key if p.ordinal == 0 else None,

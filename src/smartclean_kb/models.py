@@ -62,6 +62,9 @@ class Document:
     translations: tuple[tuple[str, str], ...] = ()
     tags: tuple[str, ...] = ()
     pages: int | None = None
+    #: Each page's label as printed, where a PDF's page labels differ from its page
+    #: numbers (front matter in roman numerals: the fourth page is printed ``1``).
+    page_labels: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     #: Each heading starts a passage, however short: a statute's section or a feed's
     #: entry is what a citation names, and must not share a passage with the next one.
@@ -137,6 +140,9 @@ class Hit:
     #: The passage's own address (a feed entry's), else its document's.
     url: str = ""
     page: int | None = None
+    #: The page as printed on it (``iii``, ``3``), where it differs from ``page``, the
+    #: page's place in the file (what a PDF viewer's ``#page=`` takes).
+    page_label: str = ""
     heading: str = ""
     #: The document's language, where the passage may be in another.
     doc_lang: str = ""

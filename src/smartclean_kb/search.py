@@ -679,6 +679,7 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
         author=stored.get("author", ""),
         url=stored.get("link") or stored.get("url") or "",
         page=stored.get("page"),
+        page_label=stored.get("page_label") or "",
         heading=stored.get("heading", ""),
         doc_lang=stored.get("doc_lang") or "",
         title_lang=title_language(stored.get("title", ""), stored.get("doc_lang") or ""),

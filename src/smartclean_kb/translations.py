@@ -77,14 +77,32 @@ def _documents(searcher: Searcher, stored: dict[str, Any],
     """One passage's document links: declared ones, then its family's other languages."""
     found: list[Translation] = []
     seen = {stored.get("doc_lang") or ""}
+    missing: list[Translation] = []
     for lang, url in stored.get("translations") or ():
-        found.append(_link(lang, url, searcher.document(url=url)))
-        seen.add(lang)
+        if other := _by_url(searcher, url):
+            found.append(_link(lang, url, other))
+            seen.add(lang)
+        else:
+            missing.append(_link(lang, url, None))
     for lang, doc_id, member in members:
         if doc_id != stored.get("doc_id") and lang and lang not in seen:
             seen.add(lang)
             found.append(_link(lang, member.get("url") or "", member))
-    return found
+    # A declared page the archive does not hold is still worth naming, unless a file of
+    # that language stands in for it (a link that differs from the page's own address).
+    return found + [link for link in missing if link.lang not in seen]
+
+
+def _by_url(searcher: Searcher, url: str) -> dict[str, Any] | None:
+    """The document at ``url``, written with or without a trailing slash (a page linking
+    ``.../sv/projekt`` whose own address is ``.../sv/projekt/`` found nothing)."""
+    if not url:
+        return None
+    bare = url.rstrip("/")
+    for variant in dict.fromkeys((url, bare, bare + "/")):
+        if found := searcher.document(url=variant):
+            return found
+    return None
 
 
 def sections(searcher: Searcher, passages: Sequence[dict[str, Any]],

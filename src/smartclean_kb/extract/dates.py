@@ -51,6 +51,35 @@ def _joined(year: str, month: str | None, day: str | None) -> str:
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
+#: English dates with the month first or abbreviated (``March 5, 2019``, ``Tue, 05 Mar
+#: 2019``, as meta tags and feeds write them); a day is required, so ``Mar 2019`` in
+#: running text is no date.
+_SHORT_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+                 "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTH_FIRST = re.compile(
+    r"\b(" + "|".join(sorted({*MONTHS, *_SHORT_MONTHS}, key=len, reverse=True))
+    + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)(?!\d)", re.I)
+_DAY_SHORT_MONTH = re.compile(
+    r"(?<!\d)(\d{1,2})\.?\s+(" + "|".join(sorted(_SHORT_MONTHS, key=len, reverse=True))
+    + r")\.?\s+((?:19|20)\d\d)(?!\d)", re.I)
+
+
+def read_date(value: str) -> str:
+    """A date field's value however a page writes it: ISO, ``5.3.2019``, ``5 March 2019``,
+    ``March 5, 2019``, ``Tue, 05 Mar 2019``, or a year alone; '' if it holds no date."""
+    value = (value or "").strip()
+    if found := normalise_date(value):
+        return found
+    if m := _MONTH_FIRST.search(value):
+        month = MONTHS.get(m.group(1).lower()) or _SHORT_MONTHS[m.group(1).lower()]
+        return f"{m.group(3)}-{month:02d}-{int(m.group(2)):02d}" if 1 <= int(m.group(2)) <= 31 else ""
+    if m := _DAY_SHORT_MONTH.search(value):
+        return f"{m.group(3)}-{_SHORT_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"
+    if m := _MONTH_NAME.search(value):
+        day, month, year = m.group(1), MONTHS[m.group(2).lower()], m.group(3)
+        return f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
+    return m.group(1) if (m := _YEAR.fullmatch(value)) else ""
+
 
 def find_date(text: str) -> str:
     """The first date written in running text (title pages): numeric, month name, or a year."""

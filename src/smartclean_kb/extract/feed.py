@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 from ..errors import ExtractError
 from ..models import Block, Document
 from . import prolog
+from .dates import read_date
 from .html import element_text
 
 _POSITION = re.compile(r"^<unknown>:\d+:\d+:\s*")
@@ -107,9 +108,13 @@ def _plain(markup: str) -> str:
 
 
 def _date(item: Any) -> str:
-    """An entry's or feed's date (published, else updated) as YYYY-MM-DD."""
-    for key in ("published_parsed", "updated_parsed"):
-        if value := item.get(key):
+    """An entry's or feed's date (published, else updated) as YYYY-MM-DD, on the day the
+    feed wrote: feedparser's parsed dates are in UTC, which moved ``01 Jan 2015 01:00
+    +0200`` into 2014 (its year filter and citation with it)."""
+    for key in ("published", "updated"):
+        if found := read_date(str(item.get(key) or "")):
+            return found
+        if value := item.get(f"{key}_parsed"):
             return time.strftime("%Y-%m-%d", value)
     return ""
 

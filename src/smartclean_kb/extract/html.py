@@ -6,13 +6,14 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, CData, Comment, NavigableString, Tag
 
 from ..errors import ExtractError
 from ..models import Block, Document
 from .decode import decode_text
-from .dates import normalise_date
+from .dates import read_date
 
 #: Elements that are never content, wherever they are.
 DROP_TAGS = (
@@ -172,19 +173,15 @@ def _metadata(soup: BeautifulSoup) -> dict[str, Any]:
     title = (
         _meta_content(metas, "og:title")
         or _ld_name(main_ld.get("headline") or main_ld.get("name"))
-        or _strip_site_name(_clean(soup.title.get_text()) if soup.title else "")
+        or _strip_site_name(_clean(soup.title.get_text()) if soup.title else "", soup,
+                            _meta_content(metas, "og:site_name"))
     )
     author = (
         _meta_content(metas, "author", "article:author", "dc.creator", "DC.creator")
         or _ld_name(main_ld.get("author"))
         or _byline(soup)
     )
-    date = normalise_date(
-        _meta_content(metas, "article:published_time", "date", "dc.date", "DC.date",
-                      "dcterms.created", "datePublished")
-        or str(main_ld.get("datePublished") or main_ld.get("dateCreated") or "")
-        or _time_tag(soup)
-    )
+    date = _date(metas, main_ld, soup)
     canonical = soup.find("link", rel="canonical")
     url = (str(canonical.get("href", "")) if canonical else "") or _meta_content(metas, "og:url")
     translations = _translations(soup, url, lang)
@@ -228,10 +225,20 @@ def _site_of_title(raw: str, title: str) -> str:
     return found.group(1).rsplit("|", 1)[-1].strip() if found else ""
 
 
-def _strip_site_name(title: str) -> str:
-    """'Kalasatama | Smart & Clean' -> 'Kalasatama' (site names follow a separator)."""
-    parts = re.split(r"\s+[|–—-]\s+", title)
-    return parts[0] if len(parts) > 1 and parts[0] else title
+def _strip_site_name(title: str, soup: BeautifulSoup, site: str = "") -> str:
+    """The page's own title in its ``<title>``: the part before a bar (``Kalasatama |
+    Smart & Clean``). A dash marks a site name only where the page says so, by an h1
+    that is the part before it or a site name that is the part after; otherwise it is
+    the headline's own (``Kierrätys – miksi se kannattaa`` was cut to ``Kierrätys``)."""
+    parts = re.split(r"\s+\|\s+", title)
+    head = parts[0] if len(parts) > 1 and parts[0] else title
+    dashed = re.split(r"\s+[–—-]\s+", head)
+    if len(dashed) < 2 or not dashed[0]:
+        return head
+    if site and dashed[-1].casefold() == site.casefold():
+        return head[:head.rindex(dashed[-1])].rstrip(" –—-")
+    h1 = soup.find("h1")
+    return dashed[0] if h1 is not None and _clean(h1.get_text(" ")) == dashed[0] else head
 
 
 #: An e-mail address, started only where a word starts (linear: \S+@\S+ backtracked
@@ -253,6 +260,19 @@ def _byline(soup: BeautifulSoup) -> str:
     return ""
 
 
+def _date(metas: list[Tag], main_ld: dict[str, Any], soup: BeautifulSoup) -> str:
+    """The page's date: each place a page writes one, in turn, until one reads as a date
+    (a meta tag's ``March 5, 2019`` hid the JSON-LD's ``2019-03-05`` when the first
+    non-empty value was taken whatever it held)."""
+    for name in ("article:published_time", "date", "dc.date", "DC.date", "dcterms.created", "datePublished"):
+        if found := read_date(_meta_content(metas, name)):
+            return found
+    for key in ("datePublished", "dateCreated"):
+        if found := read_date(str(main_ld.get(key) or "")):
+            return found
+    return read_date(_time_tag(soup))
+
+
 def _time_tag(soup: BeautifulSoup) -> str:
     scope = soup.find("article") or soup.find("main") or soup
     tag = scope.find("time", attrs={"datetime": True}) if isinstance(scope, Tag) else None
@@ -268,7 +288,8 @@ def _translations(soup: BeautifulSoup, url: str, lang: str) -> list[tuple[str, s
     seen: dict[str, str] = {}
     for link in soup.find_all("link", attrs={"hreflang": True}):
         code = str(link.get("hreflang", "")).split("-")[0].lower()
-        href = str(link.get("href", "")).strip()
+        # A relative address (``/sv/projekt/``) is the site's: read against the page's own.
+        href = urljoin(url, str(link.get("href", "")).strip()) if url else str(link.get("href", "")).strip()
         if not href or code in ("", "x") or href == url or code == lang.split("-")[0].lower():
             continue
         seen.setdefault(code, href)

@@ -33,7 +33,8 @@ _CONTENTS = {"sisällys", "sisällysluettelo", "sisältö", "innehåll", "inneh�
              "contents", "table of contents"}
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|\s{3,}\d+\s*$")
 _PAGE_NUMBER = re.compile(
-    r"^(?:(?:sivu|sida|page|s\.)\s*)?\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?$", re.I
+    r"^(?:(?:sivu|sida|page|s\.)\s*)?(?:\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?"
+    r"|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))$", re.I  # and roman numerals up to xxxix (front matter)
 )
 _SENTENCE_END = re.compile(r"[.!?:;)\"”]$")
 _AUTHOR_LINE = re.compile(
@@ -44,6 +45,16 @@ _AUTHOR_LINE = re.compile(
 _NAME = r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?"
 _PERSON = rf"{_NAME}(?: {_NAME}){{1,2}}"
 _NAME_LIST = re.compile(rf"^{_PERSON}(?:(?:, | ja | och | and | & ){_PERSON}){{0,5}}$")
+#: What a word processor writes into a PDF's info dictionary when nobody gave a title or
+#: author: the file's name (``Microsoft Word - raportti_final_v3.docx``), a template's
+#: placeholder, or a login name (``jmakinen``, ``Administrator``). The title page says better.
+_JUNK_TITLE = re.compile(
+    r"^(?:microsoft (?:word|powerpoint|excel) - |untitled|document\d*$|presentation\d*$|"
+    r"powerpoint presentation$|slide \d+$|title$|otsikko$|rubrik$)"
+    r"|\.(?:docx?|odt|rtf|pptx?|xlsx?|indd|pdf|tex|txt|pages|key)$", re.I)
+_JUNK_AUTHOR = re.compile(
+    r"(?-i:[a-z][a-z0-9._-]*)|administrator|admin|user|owner|windows user|microsoft office user|"
+    r"unknown|author|tekijä|författare|hp|dell|lenovo", re.I)
 _JOINERS = {"ja", "tai", "sekä", "och", "eller", "samt", "and", "or"}
 
 
@@ -59,6 +70,7 @@ def extract(data: bytes, source: str) -> Document:
                 raise ExtractError(f"encrypted PDF that cannot be opened ({exc})") from exc
         pages = [_page_lines(page.extract_text() or "") for page in reader.pages]
         info = reader.metadata or {}
+        labels = _page_labels(reader, len(pages))
     except ExtractError:
         raise
     except FileNotDecryptedError as exc:
@@ -87,15 +99,19 @@ def extract(data: bytes, source: str) -> Document:
         raise ExtractError("PDF has no body text")
 
     title = _info(info, "/Title")
+    title = "" if _JUNK_TITLE.search(title) else title
     author = _info(info, "/Author")
+    author = "" if _JUNK_AUTHOR.fullmatch(author) else author
     date = normalise_date(_info(info, "/CreationDate")) or normalise_date(_info(info, "/ModDate"))
     first_page = [line for line in pages[0] if line.strip()]
     if not title:
         title = _title_from_first_page(first_page)
     if not author:
         author = _author_from_first_page(first_page)
+    # The date the title page states is the report's; the file's creation date only
+    # stands when the title page gives no more than the same year.
     title_page_date = find_date("\n".join(first_page))
-    if title_page_date and not date.startswith(title_page_date[:4]):
+    if title_page_date and (len(title_page_date) > 4 or not date.startswith(title_page_date)):
         date = title_page_date
     return Document(
         source=source,
@@ -105,7 +121,20 @@ def extract(data: bytes, source: str) -> Document:
         author=author,
         date=date,
         pages=len(pages),
+        page_labels=labels,
     )
+
+
+def _page_labels(reader: PdfReader, count: int) -> tuple[str, ...]:
+    """Each page's printed label, when the PDF labels its pages otherwise than 1, 2, 3
+    (``i``–``iii`` before ``1``): what a citation names. A damaged label tree counts as none."""
+    try:
+        labels = [str(label) for label in reader.page_labels]
+    except Exception:  # pypdf reads the label tree lazily; anything odd in it means no labels
+        return ()
+    if len(labels) != count or labels == [str(n) for n in range(1, count + 1)]:
+        return ()
+    return tuple(labels)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -209,7 +238,8 @@ def _title_from_first_page(lines: list[str]) -> str:
     """The first lines of the title page, up to the first line that looks like metadata."""
     title: list[str] = []
     for line in lines[:6]:
-        if _AUTHOR_LINE.match(line) or find_date(line) or len(" ".join(title + [line])) > 160:
+        if (_AUTHOR_LINE.match(line) or find_date(line) or len(" ".join(title + [line])) > 160
+                or (title and _NAME_LIST.match(line))):
             break
         title.append(line)
         if len(title) == 2:

@@ -14,9 +14,11 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from ..errors import ExtractError
 from ..models import Block, Document
-from .dates import normalise_date
+from .dates import read_date
 from .decode import decode_text
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
@@ -38,7 +40,7 @@ def extract(data: bytes, source: str) -> Document:
     if not title:
         first = blocks[0]
         title = first.headings[0] if first.headings else _first_line_title(text)
-    date = normalise_date(meta.get("date", ""))
+    date = read_date(meta.get("date", ""))
     if meta.get("date") and not date:
         warnings.append(f"front matter date {meta['date'][:40]!r} is not a date; left out")
     return Document(
@@ -56,9 +58,30 @@ def extract(data: bytes, source: str) -> Document:
 
 
 def _front_matter(block: str, warnings: list[str]) -> dict[str, str]:
-    """``key: value`` lines, lowercased keys; quotes around a value go, a ``[a, b]`` list
-    is joined with "; " (as several authors are). A quote or list left open is taken as
-    written, with a warning: a citation of ``[a, b`` was all a reader got of it."""
+    """The front matter's fields, lowercased keys; a list (``[a, b]``, or ``- a`` lines)
+    is joined with "; ", as several authors are. Read as YAML with every value a string
+    (``lang: no`` is Norwegian, not false); what is no YAML is read line by line."""
+    try:
+        data = yaml.load(block, Loader=yaml.BaseLoader)
+    except yaml.YAMLError:
+        data = None
+    if not isinstance(data, dict):
+        return _front_matter_lines(block, warnings)
+    return {str(key).strip().lower(): _front_matter_value(value) for key, value in data.items()}
+
+
+def _front_matter_value(value: Any) -> str:
+    """A YAML value as text: a list's scalars joined with "; ", a mapping left out."""
+    if isinstance(value, list):
+        return "; ".join(v for v in (_front_matter_value(item) for item in value) if v)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _front_matter_lines(block: str, warnings: list[str]) -> dict[str, str]:
+    """``key: value`` lines, for front matter that is no YAML (``title: Jätelaki: muutos``,
+    an unclosed quote); quotes around a value go, a ``[a, b]`` list is joined with "; ". A
+    quote or list left open is taken as written, with a warning: a citation of ``[a, b``
+    was all a reader got of it."""
     meta: dict[str, str] = {}
     for number, line in enumerate(block.splitlines(), start=2):
         key, colon, value = line.partition(":")

@@ -305,7 +305,7 @@ def create_app(index_path=None) -> Flask:
                 "show_heading": heading if heading and heading != previous_heading else "",
                 # The same section in another language, linked once, at its heading.
                 "sections": p["translations"] if heading and heading != previous_heading else [],
-                "show_page": p["page"] if p["page"] and p["page"] != previous_page else None,
+                "show_page": (p["page_label"] or p["page"]) if p["page"] and p["page"] != previous_page else None,
             })
             previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
         matched = [p for p in passages if p["matched"]]
