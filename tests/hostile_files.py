@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,19 @@ def _pdf(pages: list[str] | None, *, encrypt: str | None = None) -> bytes:
             pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def unknown_filter_pdf() -> bytes:
+    """A PDF whose page is compressed with a filter no reader knows (pypdf raised an
+    error of its own, not a PdfReadError; the whole ingest stopped)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pageCompression=1)
+    pdf.drawString(50, 800, "Tuntematon pakkaus")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue().replace(b"/FlateDecode", b"/FooooDecode")  # same length: offsets hold
 
 
 def good_pdf() -> bytes:
@@ -154,6 +168,24 @@ def make_hostile_folder(root: Path, *, huge: bool = True, nested: bool = True,
     if huge:
         write("huge.html", huge_html(), Expect("indexed-or-failed", r"large|limit|characters", word=HUGE_WORD))
     write("unsupported.docx", b"PK\x03\x04 not really", Expect("skipped", r"unsupported"))
+    # Errors the parsers raise that no one listed: each fails its file, never the ingest.
+    write("undeclared-prefix.xml", '<?xml version="1.0"?><a:b>Nimiavaruus puuttuu.</a:b>',
+          Expect("failed", r"cannot be read \(ValueError"))
+    write("surrogate-charref.rss", '<?xml version="1.0"?><rss version="2.0"><channel><title>Uutiset</title>'
+          "<item><title>Viallinen</title><description>Merkki &#xD800; ei ole merkki.</description></item>"
+          "</channel></rss>", Expect("indexed-or-failed", r"cannot be read", word="viallinen"))
+    write("unknown-filter.pdf", unknown_filter_pdf(), Expect("failed", r"not a readable PDF"))
+    # A charset that is no text encoding (base64) is no charset: the bytes decide.
+    write("charset-base64.html", ("<html><head><meta charset=base64><title>Outo</title></head><body><article>"
+                                  f"<p>{_finnish_paragraphs(CP1252_WORD, 1)}</p></article></body></html>")
+          .encode("cp1252"), Expect("indexed", word=CP1252_WORD))
+    # Text saved decomposed (macOS): found by the letters a user types.
+    write("hajotettu.md", unicodedata.normalize("NFD", "Hajotettu\n\n" + _finnish_paragraphs("jätehuoltokeskus")),
+          Expect("indexed", word="jätehuoltokeskus"))
+    # windows-1252 with ä or ö just before a closing quote (E4 94 looked like UTF-8's start).
+    write("kysely.txt", ("Kysely\n\nAsukkaat sanoivat ”hyvä”, ”erittäin hyvä” ja ”tärkeää”. "
+                         + _finnish_paragraphs("tyytyväisyyskysely", 1)).encode("cp1252"),
+          Expect("indexed", word="tyytyväisyyskysely"))
     # Larger than the file size limit: refused before a byte is read (sparse: no disk used).
     with open(root / "oversized.txt", "wb") as handle:
         handle.truncate(70 * 2**20)

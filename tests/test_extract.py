@@ -435,3 +435,51 @@ def test_a_pdf_is_cited_at_its_printed_page_and_its_title_page_outweighs_a_word_
     assert (hit.page, hit.page_label) == (5, "2")
     cited = kb.get(hit.doc_id).citation(at=hit.passage_id, style="ris")
     assert "SP  - 2\r\n" in cited and "AU  - Virtanen, Anna\r\n" in cited and "TI  - Kaukolämmön kysyntäjousto\r\n" in cited
+
+
+def test_windows_1252_with_a_letter_before_a_quote_is_not_read_as_broken_utf8():
+    """``ä”`` is E4 94 in windows-1252, which looked like the start of a UTF-8 sequence:
+    three of them made the whole file UTF-8 and every ä and ö a replacement character."""
+    from smartclean_kb.extract.decode import decode_text
+
+    text = "Asukkaat sanoivat ”hyvä”, ”erittäin hyvä” ja ”tämä on tärkeää”. Jätehuolto kehittyy."
+    assert decode_text(text.encode("cp1252")) == (text, [])
+    damaged = "Jätehuolto ja kierrätys: ääkköset ovat UTF-8:aa.".encode("utf-8") + b" \xff"
+    decoded, warnings = decode_text(damaged)
+    assert decoded.startswith("Jätehuolto ja kierrätys") and warnings
+
+
+@pytest.mark.parametrize("declared, read", [("base64", None), ("rot13", None), ("zlib", None), ("utf-16", "utf-8"),
+                                            ("windows-1252", "cp1252"), ("nonsense", None)])
+def test_a_declared_charset_counts_only_when_it_is_a_text_encoding(declared, read):
+    """``<meta charset=base64>`` raised a LookupError that stopped the ingest; a page that
+    says utf-16 in a meta tag is read as the HTML standard reads it, as UTF-8 (review)."""
+    from smartclean_kb.extract.decode import declared_charset
+
+    assert declared_charset(f'<meta charset="{declared}">'.encode()) == read
+
+
+def test_extracted_text_is_composed_and_free_of_control_characters(tmp_path):
+    """Decomposed ``ä`` (macOS) was never found by a typed ``ä``; an ESC sequence reached
+    the terminal through ``show``; an STX broke the marks around matches (review)."""
+    import unicodedata
+
+    from smartclean_kb.extract import clean_text
+
+    path = tmp_path / "muistio.txt"
+    path.write_text(unicodedata.normalize("NFD", "Jätehuolto\n\nJätehuolto \x1b]0;otsikko\x07kehittyy \x1b[31mpunaisena\x02.\n"),
+                    encoding="utf-8")
+    doc = extract(path)
+    assert doc.title == "Jätehuolto" and "Jätehuolto" in doc.blocks[-1].text
+    assert not any(ord(c) < 32 for c in doc.blocks[-1].text)
+    assert clean_text("a\ud800b") == "a\ufffdb" and clean_text("rivi\ttab\nrivi") == "rivi\ttab\nrivi"
+
+
+@pytest.mark.parametrize("text, date", [("Maybe 2015", "2015"), ("Marshall 2015", "2015"),
+                                        ("No. 45 June 2019", "2019-06"), ("kesäkuussa 2011", "2011-06"),
+                                        ("17 päivänä kesäkuuta 2011", "2011-06-17")])
+def test_a_month_is_a_whole_word_and_a_day_a_real_one(text, date):
+    """``Maybe 2015`` was May, ``No. 45 June 2019`` the 45th of June (review)."""
+    from smartclean_kb.extract.dates import find_date
+
+    assert find_date(text) == date

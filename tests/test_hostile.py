@@ -292,3 +292,36 @@ def test_a_worker_that_dies_fails_only_its_file(tmp_path, monkeypatch):
     kb = KnowledgeBase(tmp_path / "index")
     assert all(kb.search(w).total >= 1 for w in words[::8])
 
+
+
+def test_a_file_that_cannot_be_looked_at_keeps_its_indexed_version(tmp_path, monkeypatch):
+    """A file listed but refused by ``stat`` (a folder readable but not searchable) was
+    reported as failed and removed from the index as if deleted (review)."""
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    hidden = docs / "sub" / "a.txt"
+    hidden.write_text("Kaukolämpö\n\n" + "Kaukolämpöverkosto laajenee kaupungissa. " * 10, encoding="utf-8")
+    (docs / "b.txt").write_text("Aurinko\n\n" + "Aurinkopaneelit tuottavat sähköä kesällä. " * 10, encoding="utf-8")
+    kb = KnowledgeBase(tmp_path / "index", jobs=1)
+    kb.ingest([docs])
+    real_stat = os.stat
+
+    def refusing_stat(path, *args, **kwargs):
+        if os.fspath(path) == str(hidden):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(kb_module.os, "stat", refusing_stat)
+    report = kb.ingest([docs])
+    monkeypatch.undo()
+    assert [p.path for p in report.failed] == [str(hidden)] and not report.removed
+    assert kb.search("kaukolämpöverkosto").total == 1
+
+
+def test_a_worker_s_bug_is_reported_in_one_line():
+    """The worker's whole traceback was the error message, printed without
+    SMARTCLEAN_KB_DEBUG (review); it is kept as a note for debugging."""
+    trace = 'Traceback (most recent call last):\n  File "x.py", line 1, in f\nValueError: bad value\n'
+    error = kb_module._worker_failure(ValueError("bad value"), trace)
+    assert str(error) == "an ingest worker failed: ValueError: bad value"
+    assert error.__notes__ == [trace]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import errno
 import hashlib
 import itertools
 import multiprocessing
@@ -487,7 +488,7 @@ class KnowledgeBase:
                 blind.append(_shown(os.path.abspath(root)))
                 continue
             if root.is_file() or (not root.is_dir() and os.path.lexists(root)):
-                yield from self._one(root, root.parent, report)
+                yield from self._one(root, root.parent, report, blind)
                 continue
             inherited: dict[str, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
             for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted):
@@ -503,10 +504,11 @@ class KnowledgeBase:
                 for name in sorted(filenames):
                     if name.startswith(".") or _ignored(ignores, os.path.join(dirpath, name)):
                         continue
-                    yield from self._one(os.path.join(dirpath, name), root, report)
+                    yield from self._one(os.path.join(dirpath, name), root, report, blind)
 
-    def _one(self, path: str | Path, root: Path, report: IngestReport) -> Iterator[SourceFile]:
+    def _one(self, path: str | Path, root: Path, report: IngestReport, blind: list[str]) -> Iterator[SourceFile]:
         """The file at ``path`` (found under ``root``) if it is one to ingest; else why not.
+        A file listed but not seen (permission denied) goes into ``blind``: it is not gone.
 
         Strings rather than Paths: building them was most of the walk, which runs
         before the first file is processed and is a large part of a re-ingest with
@@ -521,6 +523,8 @@ class KnowledgeBase:
         except OSError as exc:
             reason = "symlink loop" if exc.errno == 40 else (exc.strerror or str(exc)).lower()
             report.failed.append(FileProblem(source, reason))
+            if exc.errno != errno.ENOENT:  # deleted since it was listed: then it is gone
+                blind.append(_shown(os.path.abspath(path)))
             return
         if not stat.S_ISREG(mode):
             report.skipped.append(FileProblem(source, "not a regular file"))
@@ -877,7 +881,10 @@ def _worker_failure(exc: BaseException | None, trace: str) -> BaseException:
     traceback, since that is a bug."""
     if isinstance(exc, OSError):
         return exc
-    return RuntimeError(f"an ingest worker failed:\n{trace}")
+    last = next((line.strip() for line in reversed(trace.splitlines()) if line.strip()), "no reason given")
+    error = RuntimeError(f"an ingest worker failed: {last}")
+    error.add_note(trace)  # shown with SMARTCLEAN_KB_DEBUG=1, never in the one-line report
+    return error
 
 
 def _page_label(doc: Document, page: int | None) -> str | None:
@@ -998,6 +1005,24 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
         return Processed(file, digest, error="too large to process in memory"), spent
     except RecursionError:
         return Processed(file, digest, error="nested too deeply to parse", lasting=True), spent
+    except Exception as exc:  # A parser's error no one foresaw fails this file, not the ingest.
+        return Processed(file, digest or _hash_or_none(file.path), error=f"cannot be read ({_unforeseen(exc)})",
+                         lasting=True), spent
+    try:
+        return _process_document(file, digest, doc, spent, t)
+    except Exception as exc:  # A bug of ours on this file's text: reported with it, the others go on.
+        return Processed(file, digest, error=f"cannot be processed ({_unforeseen(exc)})"), spent
+
+
+def _unforeseen(exc: BaseException) -> str:
+    """An unexpected error in one line: its type and the start of its message."""
+    message = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _process_document(file: SourceFile, digest: str | None, doc: Document, spent: dict[str, float],
+                      t: float) -> tuple[Processed, dict[str, float]]:
+    """passages -> language -> analysis for one extracted document."""
     spent["extract"] = time.perf_counter() - t
     t = time.perf_counter()
     if sum(len(b.text) for b in doc.blocks) > config.MAX_DOCUMENT_CHARS:

@@ -1,7 +1,8 @@
 """Extraction: one module per format, chosen by file suffix.
 
 Each extractor turns the bytes of one file into a :class:`~smartclean_kb.models.Document`
-or raises :class:`~smartclean_kb.errors.ExtractError` with a one-line reason.
+or raises :class:`~smartclean_kb.errors.ExtractError` with a one-line reason; whatever
+the format, its text then leaves here in one form (see :func:`clean_text`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ExtractError
-from ..models import Document
+from ..models import Block, Document
 
 Extractor = Callable[[bytes, str], Document]
 FORMATS = ("html", "pdf", "text", "xmldoc")
@@ -87,5 +89,30 @@ def extract_bytes(data: bytes, source: str) -> Document:
         raise ExtractError("empty file")
     if format_of(source) != "pdf" and _PDF_HEADER.match(data):
         doc = _EXTRACTOR_OF_FORMAT["pdf"](data, source)
-        return replace(doc, warnings=(*doc.warnings, f"a PDF named {suffix(source)}: read as a PDF"))
-    return extractor(data, source)
+        return _cleaned(replace(doc, warnings=(*doc.warnings, f"a PDF named {suffix(source)}: read as a PDF")))
+    return _cleaned(extractor(data, source))
+
+
+#: Control characters other than tab and line ends, and halves of surrogate pairs.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text as the index and every reader of it expect it: composed (NFC), so ``ä``
+    written as ``a`` + combining diaeresis (macOS, some PDFs) is found by ``ä``; no
+    control characters (an ESC sequence reached the terminal through ``show``, an STX
+    broke the marks around matches); no lone surrogate (a PDF's broken ToUnicode map
+    made every later search of the index fail to encode its hits)."""
+    if _NOT_TEXT.search(text):
+        text = _NOT_TEXT.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else " ", text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _cleaned(doc: Document) -> Document:
+    """The document with every text :func:`clean_text` would change cleaned."""
+    def block(b: Block) -> Block:
+        text, headings = clean_text(b.text), tuple(map(clean_text, b.headings))
+        return b if text == b.text and headings == b.headings else replace(b, text=text, headings=headings)
+
+    fields = {name: clean_text(getattr(doc, name)) for name in ("title", "description", "author", "publisher")}
+    return replace(doc, blocks=tuple(map(block, doc.blocks)), **fields)

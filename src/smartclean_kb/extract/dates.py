@@ -20,9 +20,11 @@ MONTHS = {
     "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
     "october": 10,
 }
+#: A month's name: a Finnish one in any case (``kesäkuuta``, ``kesäkuussa``), another as
+#: a whole word (``Maybe 2015`` and ``Marshall 2015`` hold no month).
 _MONTH_NAME = re.compile(
-    r"(?:(\d{1,2})\.?\s+(?:päivänä\s+)?)?(" + "|".join(sorted(MONTHS, key=len, reverse=True))
-    + r")\w*\s+((?:19|20)\d\d)",
+    r"(?:(?<!\d)(\d{1,2})\.?\s+(?:päivänä\s+)?)?(" + "|".join(sorted(MONTHS, key=len, reverse=True))
+    + r")(?:(?<=kuu)\w*|\b)\s+((?:19|20)\d\d)(?!\d)",
     re.I,
 )
 
@@ -76,9 +78,14 @@ def read_date(value: str) -> str:
     if m := _DAY_SHORT_MONTH.search(value):
         return f"{m.group(3)}-{_SHORT_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"
     if m := _MONTH_NAME.search(value):
-        day, month, year = m.group(1), MONTHS[m.group(2).lower()], m.group(3)
-        return f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
+        return _named_month(m)
     return m.group(1) if (m := _YEAR.fullmatch(value)) else ""
+
+
+def _named_month(m: re.Match) -> str:
+    """A ``_MONTH_NAME`` match as a date; a day past 31 (``No. 45 June 2019``) is left out."""
+    day, month, year = m.group(1), MONTHS[m.group(2).lower()], m.group(3)
+    return f"{year}-{month:02d}-{int(day):02d}" if day and 1 <= int(day) <= 31 else f"{year}-{month:02d}"
 
 
 def find_date(text: str) -> str:
@@ -86,8 +93,7 @@ def find_date(text: str) -> str:
     if found := normalise_date(text):
         return found
     if m := _MONTH_NAME.search(text):
-        day, month, year = m.group(1), MONTHS[m.group(2).lower()], m.group(3)
-        return f"{year}-{month:02d}-{int(day):02d}" if day else f"{year}-{month:02d}"
+        return _named_month(m)
     if m := _YEAR.search(text):
         return m.group(1)
     return ""

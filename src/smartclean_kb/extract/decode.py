@@ -28,9 +28,17 @@ def declared_charset(data: bytes) -> str | None:
         return None
     name = match.group(1).decode("ascii", "ignore").lower()
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
         return None
+    if codec.name.startswith(("utf-16", "utf-32")):
+        return "utf-8"  # as the HTML standard reads a meta tag's utf-16: the bytes said otherwise
+    try:  # a text encoding that keeps ASCII as it is, not base64, rot13 or zlib
+        if "<a=1>".encode(codec.name) != b"<a=1>" or b"<a=1>".decode(codec.name) != "<a=1>":
+            return None
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        return None
+    return codec.name
 
 
 def decode_text(data: bytes, *, html: bool = False) -> tuple[str, list[str]]:
@@ -89,7 +97,16 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+#: A whole multi-byte UTF-8 sequence: a lead byte and exactly as many continuations as it
+#: announces (windows-1252's ``ä”``, E4 94, is a three-byte lead with one).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+
+
 def _mostly_utf8(data: bytes) -> bool:
-    """True when the file has valid multi-byte UTF-8 sequences, so bad bytes are damage."""
-    multibyte = len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", data[:200000]))
-    return multibyte >= 3
+    """True when most of the file's non-ASCII bytes form whole UTF-8 sequences, so the
+    bad ones are damage; otherwise it is windows-1252."""
+    head = data[:200000]
+    sequences = _UTF8_SEQUENCE.findall(head)
+    in_sequences = sum(map(len, sequences))
+    return len(sequences) >= 3 and in_sequences >= 2 * (len(_HIGH_BYTE.findall(head)) - in_sequences)

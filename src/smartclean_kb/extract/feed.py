@@ -9,7 +9,6 @@ The document is the feed: its title, link, language and latest date.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import feedparser
@@ -114,8 +113,9 @@ def _date(item: Any) -> str:
     for key in ("published", "updated"):
         if found := read_date(str(item.get(key) or "")):
             return found
-        if value := item.get(f"{key}_parsed"):
-            return time.strftime("%Y-%m-%d", value)
+        value = item.get(f"{key}_parsed")
+        if value and 1900 <= value.tm_year <= 2099:  # as every other date read here
+            return f"{value.tm_year:04d}-{value.tm_mon:02d}-{value.tm_mday:02d}"
     return ""
 
 

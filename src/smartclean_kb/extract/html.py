@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, CData, Comment, NavigableString, Tag
+from bs4 import (BeautifulSoup, CData, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag,
+                 XMLParsedAsHTMLWarning)
 
 from ..errors import ExtractError
 from ..models import Block, Document
@@ -28,6 +30,11 @@ CHROME = re.compile(
     re.I,
 )
 CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+# bs4 advises, in a dozen lines on stderr, about input it parses as asked: a feed saved as
+# .html (read as a page), an entry's summary that is only an address (read as text).
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 #: Elements whose text is one block; everything else is walked into.
 LEAF_BLOCKS = {"p", "li", "dt", "dd", "figcaption", "pre", "caption", "address", "summary", "tr"}

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ..errors import ExtractError
 from ..models import Block, Document
@@ -32,6 +32,8 @@ _NUMBERED_HEADING = re.compile(
 _CONTENTS = {"sisällys", "sisällysluettelo", "sisältö", "innehåll", "innehållsförteckning",
              "contents", "table of contents"}
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|\s{3,}\d+\s*$")
+#: How much of a line's end a table of contents' dot leader is looked for in.
+_LEADER_TAIL = 80
 _PAGE_NUMBER = re.compile(
     r"^(?:(?:sivu|sida|page|s\.)\s*)?(?:\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?"
     r"|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))$", re.I  # and roman numerals up to xxxix (front matter)
@@ -61,7 +63,10 @@ _JOINERS = {"ja", "tai", "sekä", "och", "eller", "samt", "and", "or"}
 def extract(data: bytes, source: str) -> Document:
     """Read each page's text with pypdf; a page never shares a block with another page."""
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
+        try:
+            reader = PdfReader(io.BytesIO(data), strict=False)
+        except NotImplementedError as exc:  # a DRM handler (/Adobe.APS) or encryption pypdf lacks
+            raise ExtractError(f"encrypted PDF that cannot be opened ({_one_line(exc)})") from exc
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
@@ -76,7 +81,8 @@ def extract(data: bytes, source: str) -> Document:
     except FileNotDecryptedError as exc:
         raise ExtractError("encrypted PDF: a password is needed to read it") from exc
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
-            IndexError, AssertionError, OSError, RecursionError, ZeroDivisionError) as exc:
+            IndexError, AssertionError, OSError, RecursionError, ZeroDivisionError, OverflowError,
+            NotImplementedError, DependencyError) as exc:
         raise ExtractError(f"not a readable PDF ({_one_line(exc)})") from exc
     if not pages:
         raise ExtractError("PDF has no pages")
@@ -172,7 +178,7 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
             at_edge = i < 2 or i >= len(lines) - 2
             if at_edge and (re.sub(r"\d+", "#", line) in repeated or _PAGE_NUMBER.match(line)):
                 continue
-            if _DOT_LEADER.search(line):
+            if _DOT_LEADER.search(line[-_LEADER_TAIL:]):  # the tail only: a line of dots was quadratic
                 continue
             keep.append(line)
         cleaned.append(keep)
