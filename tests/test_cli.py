@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -153,10 +154,58 @@ def test_python_dash_m_works():
     assert result.returncode == 0 and "ingest" in result.stdout
 
 
-def test_click_is_only_in_the_cli():
-    import smartclean_kb.kb as kb
+#: The data flow, extract -> passages -> language -> analysis -> index -> search -> (cli |
+#: web), as ranks: a module imports only from its own step or earlier ones.
+_STEP = {"errors": 0, "models": 0, "config": 0, "extract": 1, "passages": 2, "language": 3, "analysis": 4,
+         "index": 5, "scoring": 6, "translations": 6, "search": 7, "cite": 7, "kb": 8, "evaluation": 9,
+         "cli": 10, "web": 10, "__init__": 11, "__main__": 11}
 
-    assert not hasattr(kb, "click") and click
+
+def _imports(path):
+    """(module imported, line) for every import in a file, not those only for type checkers."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+                   and getattr(block.test, "id", "") == "TYPE_CHECKING" for node in ast.walk(block)}
+    package = path.relative_to(SRC).parent.parts if path.name != "__init__.py" else path.relative_to(SRC).parts[:-1]
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[:len(package) - node.level + 1])
+                names = [node.module] if node.module else [alias.name for alias in node.names]
+                yield from ((".".join(base + name.split(".")), node.lineno) for name in names)
+            else:
+                yield node.module, node.lineno
+
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def test_each_module_imports_only_earlier_steps_and_only_the_shells_import_their_frameworks():
+    """The CLI and the web app are thin shells over the library: click and flask stay in
+    them, and no step reaches forward into a later one (review: the old check looked only
+    for an attribute ``click`` on one module)."""
+    problems = []
+    for path in sorted((SRC / "smartclean_kb").rglob("*.py")):
+        parts = path.relative_to(SRC / "smartclean_kb").with_suffix("").parts
+        step = parts[0]
+        for name, line in _imports(path):
+            where = f"{path.relative_to(SRC)}:{line} imports {name}"
+            top = name.split(".")[0]
+            if top == "click" and step not in ("cli", "__main__"):
+                problems.append(where)
+            if top in ("flask", "jinja2", "werkzeug", "markupsafe") and step not in ("web", "cli"):
+                problems.append(where)
+            if top == "smartclean_kb" and len(name.split(".")) > 1:
+                target = name.split(".")[1]
+                if target in _STEP and _STEP[target] > _STEP[step]:
+                    problems.append(where + " (a later step)")
+    assert not problems, problems
 
 
 def test_a_search_from_the_command_line_loads_no_extractor(index):
@@ -229,3 +278,14 @@ def test_detect_calls_binary_input_undetermined(runner):
     assert json.loads(runner.invoke(cli, ["detect", "-", "--json"], input=binary).stdout)["lang"] == "und"
     text = runner.invoke(cli, ["detect", "-"], input="Jätehuolto on tärkeää kaikille kaupungeille.".encode())
     assert text.output.startswith("fi ")
+
+
+def test_a_lock_timeout_in_the_environment_that_is_no_number_is_a_usage_error(runner, index, tmp_path):
+    """``SMARTCLEAN_KB_LOCK_TIMEOUT=abc`` was an internal error (exit 70) in every command (review)."""
+    for value in ("abc", "-3", "inf"):
+        result = runner.invoke(cli, ["ingest", str(tmp_path), "--index", str(tmp_path / "ix")],
+                               env={"SMARTCLEAN_KB_LOCK_TIMEOUT": value})
+        assert result.exit_code == 2 and "SMARTCLEAN_KB_LOCK_TIMEOUT" in result.output, value
+    result = runner.invoke(cli, ["search", "jätehuolto", "--index", index], env={"SMARTCLEAN_KB_LOCK_TIMEOUT": "abc"})
+    assert result.exit_code == 0, result.output
+

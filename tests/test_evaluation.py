@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
 
 import pytest
 
+from smartclean_kb import KnowledgeBase
 from smartclean_kb.errors import InputFileError
 from smartclean_kb.evaluation import (
     collapse,
@@ -69,37 +70,57 @@ def test_hits_map_to_docids_by_relative_path_or_stem():
     assert docid_for("other/unjudged.txt", known) == "unjudged"
 
 
-@dataclass
-class FakeHit:
-    source: str
-    score: float
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory):
+    """A judged collection small enough to check by hand, in a real index: three files,
+    one of them two passages long (a document counts once, where its best passage ranks)."""
+    root = tmp_path_factory.mktemp("judged")
+    docs = root / "docs"
+    docs.mkdir()
+    filler = "Kaupunki kertoo asiasta verkkosivuillaan ja asukkaat voivat antaa palautetta. " * 15
+    (docs / "a.txt").write_text(f"Jätehuolto\n\nJätehuolto uudistuu ja biojäte kerätään erikseen. {filler}\n\n"
+                                f"Jätehuolto ja kierrätys kehittyvät. {filler}", encoding="utf-8")
+    (docs / "b.txt").write_text(f"Aurinkosähkö\n\nAurinkopaneelit koulun katolla tuottavat sähköä. {filler}",
+                                encoding="utf-8")
+    (docs / "c.txt").write_text(f"Kaukolämpö\n\nKaukolämpö ja biojäte ovat kaupungin energiaa. {filler}",
+                                encoding="utf-8")
+    kb = KnowledgeBase(root / "index")
+    kb.ingest([docs])
+    return kb
 
 
-class TinyKB:
-    """A judged collection small enough to check by hand, searched by word overlap."""
-
-    docs = {"docs/a.txt": "jäte huolto", "docs/b.txt": "stad region", "docs/c.txt": "jäte stad"}
-
-    def search(self, query: str, limit: int = 10):
-        words = set(query.split())
-        hits = [FakeHit(src, float(len(words & set(text.split())))) for src, text in self.docs.items()]
-        hits = [h for h in hits if h.score > 0]
-        hits.sort(key=lambda h: (-h.score, h.source))
-        # a second, weaker passage of the best document must not count twice
-        return (hits[:1] + [FakeHit(hits[0].source, 0.1)] + hits[1:])[:limit] if hits else []
-
-
-def test_evaluate_end_to_end_writes_a_run(tmp_path):
-    topics = {"q1": "jäte huolto", "q2": "stad", "q3": "region stad jäte"}
-    qrels = {"q1": {"a": 1}, "q2": {"c": 1}, "q3": {"b": 1}}
+def test_evaluate_end_to_end_writes_a_run(judged, tmp_path):
+    topics = {"q1": "jätehuolto", "q2": "biojäte kaukolämpö", "q3": "aurinkopaneelit"}
+    qrels = {"q1": {"a": 1}, "q2": {"c": 1}, "q3": {"a": 1}}
     run_path = tmp_path / "run.txt"
-    scores = evaluate(TinyKB(), topics, qrels, run_path=run_path)
-    # q1: a first (1.0); q2: b and c tie -> b, c (0.5); q3: b first (1.0)
-    assert scores["mrr@10"] == pytest.approx((1 + 0.5 + 1) / 3)
+    scores = evaluate(judged, topics, qrels, run_path=run_path)
     lines = run_path.read_text().splitlines()
-    assert lines[0].split() == ["q1", "Q0", "a", "1", "2.000000", "smartclean-kb"]
-    assert [line.split()[2] for line in lines if line.startswith("q1")] == ["a", "c"]
-    assert collapse([FakeHit("docs/a.txt", 2.0), FakeHit("docs/a.txt", 1.0)], {"a"}, 10) == [("a", 2.0)]
+    q1 = [line.split() for line in lines if line.startswith("q1 ")]
+    assert [fields[2] for fields in q1].count("a") == 1  # its two passages: one document
+    assert q1[0][:4] == ["q1", "Q0", "a", "1"] and q1[0][5] == "smartclean-kb"
+    assert [line.split()[2] for line in lines if line.startswith("q2 ")][0] == "c"
+    # q1 and q2 find their document first; q3's judged document is not found at all.
+    assert scores["mrr@10"] == pytest.approx(2 / 3) and scores["recall@10"] == pytest.approx(2 / 3)
+    hits = [h for h in judged.search("jätehuolto") if h.source.endswith("a.txt")]
+    assert len(hits) == 2 and collapse(hits, {"a"}, 10) == [("a", hits[0].score)]
+
+
+def test_eval_from_the_command_line(judged, tmp_path):
+    from click.testing import CliRunner
+
+    from smartclean_kb.cli import cli
+
+    (tmp_path / "topics.tsv").write_text("q1\tjätehuolto\nq2\tbiojäte kaukolämpö\n", encoding="utf-8")
+    (tmp_path / "qrels.txt").write_text("q1 0 a 1\nq2 0 c 1\n", encoding="utf-8")
+    args = ["eval", "--topics", str(tmp_path / "topics.tsv"), "--qrels", str(tmp_path / "qrels.txt"),
+            "--index", str(judged.path)]
+    result = CliRunner().invoke(cli, [*args, "--json", "--run", str(tmp_path / "run.txt")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["ndcg@10"] == 1.0 and (tmp_path / "run.txt").read_text().startswith("q1 Q0 a 1 ")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0 and "ndcg@10      1.0000" in result.output
+    result = CliRunner().invoke(cli, [*args, "--run", str(tmp_path / "no-such-folder" / "run.txt")])
+    assert result.exit_code == 2 and "cannot write the run file" in result.output  # was exit 70 (review)
 
 
 @pytest.mark.parametrize("name, content, message", [
@@ -117,9 +138,9 @@ def test_a_malformed_topics_or_qrels_file_is_named_with_its_line(tmp_path, name,
         reader(path)
 
 
-def test_topics_and_qrels_with_no_query_in_common_are_an_error_and_depth_bounds_recall():
+def test_topics_and_qrels_with_no_query_in_common_are_an_error_and_depth_bounds_recall(judged):
     with pytest.raises(InputFileError, match="no topic has judgements"):
-        evaluate(TinyKB(), {"q1": "jäte"}, {"x1": {"a": 1}})
-    scores = evaluate(TinyKB(), {"q1": "jäte huolto"}, {"q1": {"a": 1}}, depth=10)
+        evaluate(judged, {"q1": "jäte"}, {"x1": {"a": 1}})
+    scores = evaluate(judged, {"q1": "jätehuolto"}, {"q1": {"a": 1}}, depth=10)
     assert "recall@10" in scores and "recall@100" not in scores
-    assert "recall@100" in evaluate(TinyKB(), {"q1": "jäte huolto"}, {"q1": {"a": 1}})
+    assert "recall@100" in evaluate(judged, {"q1": "jätehuolto"}, {"q1": {"a": 1}})

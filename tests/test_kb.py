@@ -407,16 +407,20 @@ def test_missing_and_empty_index_give_a_hint(tmp_path):
     assert "smartclean-kb ingest" in info.value.hint
 
 
-def test_index_from_another_analyser_version_is_refused(tmp_path, fixtures_dir):
+@pytest.mark.parametrize("key, value", [("analyser_version", "0-ancient"),
+                                        ("analyser_backend", "simplemma 0.1 (no Voikko)")])
+def test_index_from_another_analyser_version_is_refused(tmp_path, fixtures_dir, key, value):
+    """An index built with Voikko and searched without it (or the other way round)
+    analyses queries otherwise than its text: refused like another version."""
     kb = KnowledgeBase(tmp_path / "ix")
     kb.ingest([fixtures_dir / "notes.txt"])
     gen = next((tmp_path / "ix").glob("gen-*"))
     meta = json.loads((gen / "meta.json").read_text())
-    meta["analyser_version"] = "0-ancient"
+    meta[key] = value
     (gen / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(IndexVersionError) as info:
         KnowledgeBase(tmp_path / "ix").search("hulevesi")
-    assert "--rebuild" in info.value.hint
+    assert "--rebuild" in info.value.hint and key.replace("_", " ") in info.value.message
     KnowledgeBase(tmp_path / "ix").ingest([fixtures_dir / "notes.txt"], rebuild=True)
     assert KnowledgeBase(tmp_path / "ix").search("hulevesi")
 
@@ -677,3 +681,25 @@ def test_a_prefix_is_counted_in_words_once_and_did_you_mean_leaves_prefixes_alon
     assert kb.search("kierrätysk*").total == 1  # one word, in the Finnish and exact-form fields
     monkeypatch.undo()
     assert kb.search("kierratysk*").suggestion is None
+
+
+def test_a_decomposed_query_finds_composed_text(fixture_kb):
+    """``ä`` typed as ``a`` and a combining diaeresis (a macOS clipboard) is the same letter."""
+    import unicodedata
+
+    composed = [h.passage_id for h in fixture_kb.search("jätehuolto")]
+    assert composed and [h.passage_id for h in fixture_kb.search(unicodedata.normalize("NFD", "jätehuolto"))] == composed
+
+
+def test_a_span_of_years_written_backwards_is_the_same_span(fixture_kb):
+    forwards = fixture_kb.search("jätehuolto OR kierrätys OR energia", year="2014-2019", limit=100)
+    assert forwards.total and [h.passage_id for h in fixture_kb.search(
+        "jätehuolto OR kierrätys OR energia", year="2019-2014", limit=100)] == [h.passage_id for h in forwards]
+
+
+def test_a_page_too_short_to_tell_takes_the_language_it_declares(tmp_path):
+    """Detection says ``und`` for a table of numbers; the page's ``lang`` is then its language."""
+    kb = ingested(tmp_path, {"taulukko.html": "<html lang='sv'><head><title>2019</title></head><body><main>"
+                                              "<p>1 234 567 — 8 910 — 11 213 — 14 151 — 6171</p></main></body></html>"})
+    (hit,) = kb.search("1 234 567")
+    assert hit.lang == "sv" and kb.get(hit.doc_id).lang == "sv"

@@ -249,7 +249,7 @@ def _translation(t: dict[str, Any]) -> str:
     """``Avfallslag (646/2011) › 28 § ... (doc_id, passage_id)``, or a link outside the index."""
     if not t["doc_id"]:
         return f"{t['url']} (not in the index)"
-    where = f"{t['title'] or t['url']}" + (f" › {t['heading'].split(' › ')[-1]}" if t["passage_id"] else "")
+    where = f"{t['title'] or t['url']}" + (f" › {t['heading'].rsplit(' › ', 1)[-1]}" if t["passage_id"] else "")
     return f"{where} ({t['passage_id'] or t['doc_id']})"
 
 
@@ -282,7 +282,8 @@ def detect(text: str | None, as_json: bool) -> None:
 @json_option
 def stats(index: str | None, as_json: bool) -> None:
     """What the index holds and which analyser built it."""
-    data = KnowledgeBase(index).stats()
+    with KnowledgeBase(index) as kb:
+        data = kb.stats()
     if as_json:
         _echo_json(data)
         return
@@ -318,11 +319,10 @@ def show(doc_id: str, index: str | None, query: str | None, as_json: bool) -> No
         best = "  ← best match, cited" if query and p["passage_id"] == cited else ""
         click.echo(f"[{p['ordinal']}] [{p['lang']}] {where}{best}")
         click.echo(with_marks(p["marked"], "**", "**"))
-        entry = p["date"] if p["date"] and (p["date"] != doc.date or doc.doc_type == "feed") else ""
-        if p["url"] or entry:
-            click.echo(" · ".join(x for x in (entry, p["url"]) if x))
+        if p["url"] or p["entry_date"]:
+            click.echo(" · ".join(x for x in (p["entry_date"], p["url"]) if x))
         for t in p["translations"]:
-            click.echo(f"  in {t['lang']}: {t['heading'].split(' › ')[-1]} ({t['passage_id']})")
+            click.echo(f"  in {t.lang}: {t.section} ({t.passage_id})")
 
 
 @cli.command(name="cite")
@@ -400,7 +400,7 @@ def serve(index: str | None, host: str, port: int, get_path: str | None) -> None
         click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     server = make_server(host, listening.getsockname()[1], app, threaded=True, fd=listening.fileno())
-    kb = KnowledgeBase(index)
+    kb = app.extensions["smartclean_kb"]  # the app's own: another would hold its generation's files
     kb.warm()
     try:
         kb.stats()

@@ -6,6 +6,8 @@ import os
 import re
 from pathlib import Path
 
+from .errors import SettingError
+
 INDEX_ENV = "SMARTCLEAN_KB_INDEX"
 LOCK_TIMEOUT_ENV = "SMARTCLEAN_KB_LOCK_TIMEOUT"
 
@@ -50,10 +52,20 @@ def index_path(value: str | os.PathLike[str] | None = None) -> Path:
 
 
 def lock_timeout(value: float | None = None) -> float:
+    """Seconds an ingest waits for the write lock: ``value``, else $SMARTCLEAN_KB_LOCK_TIMEOUT."""
     if value is not None:
         return value
     env = os.environ.get(LOCK_TIMEOUT_ENV)
-    return float(env) if env else DEFAULT_LOCK_TIMEOUT
+    if not env:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(env)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingError(f"{LOCK_TIMEOUT_ENV}={env[:40]!r} is not a number of seconds",
+                           "set it to 0 or more, or unset it for the default of 60")
+    return seconds
 
 
 def cache_dir() -> Path:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def one_line(message: object, limit: int = 200) -> str:
+    """A library's message as one line of at most ``limit`` characters, for a report."""
+    return " ".join(str(message).split())[:limit]
+
+
 class KBError(Exception):
     """Base class: every foreseeable failure the user can act on."""
 
@@ -51,10 +56,18 @@ class QueryError(KBError):
 
 
 class InputFileError(KBError):
-    """A file given on the command line (topics, qrels) that cannot be read as its format."""
+    """A file given on the command line that cannot be read as its format (topics, qrels)
+    or written (a run file)."""
 
     exit_code = 2
     http_status = 400
+
+
+class SettingError(KBError):
+    """An environment variable whose value cannot be used."""
+
+    exit_code = 2
+    http_status = 500
 
 
 class NotFoundError(KBError):

@@ -131,7 +131,10 @@ def format_run(run: Run, tag: str = "smartclean-kb") -> str:
 
 def write_run(path: str | Path, run: Run, tag: str = "smartclean-kb") -> None:
     """Write a run file that ``trec_eval`` reads."""
-    Path(path).write_text(format_run(run, tag), encoding="utf-8")
+    try:
+        Path(path).write_text(format_run(run, tag), encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"cannot write the run file {path}: {(exc.strerror or str(exc)).lower()}") from exc
 
 
 def docid_for(source: str, known: frozenset[str] | set[str]) -> str:

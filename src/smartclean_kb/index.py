@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
 from whoosh.codec.whoosh3 import (WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PerDocReader,
                                   W3PerDocWriter, W3PostingsWriter, W3TermInfo, W3TermsReader)
 from whoosh.columns import Column, ColumnReader, ColumnWriter, NumericColumn, PickleColumn
@@ -1168,7 +1169,7 @@ def _own_segment(writer: SegmentWriter):
     return None
 
 
-def finish_segment(writer: SegmentWriter):
+def finish_segment(writer: SegmentWriter) -> Any:
     """Write out a worker's segment without touching the table of contents.
 
     The ingest adds the returned segment (None when nothing was added) to its own
@@ -1356,7 +1357,7 @@ class Generation:
             self._manifest = manifest
         return self._manifest
 
-    def open(self):
+    def open(self) -> FileIndex:
         """The Whoosh index, checked by opening every segment once.
 
         ``open_dir`` reads only the TOC; a missing or truncated segment file would
@@ -1615,12 +1616,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def create_whoosh_index(path: Path):
+def create_whoosh_index(path: Path) -> FileIndex:
     """A new, empty Whoosh index in ``path`` with the current schema."""
     return FileStorage(str(path)).create_index(build_schema())
 
 
-def open_for_writing(path: Path, fresh: bool):
+def open_for_writing(path: Path, fresh: bool) -> FileIndex:
     """The Whoosh index in a new generation folder, created when there is no base."""
     if fresh:
         return create_whoosh_index(path)

@@ -26,10 +26,11 @@ from typing import Any
 
 import pathspec
 from whoosh import query as wq
+from whoosh.writing import SegmentWriter
 
 from . import analysis, cite, config, extract, language
 from .errors import (ExtractError, IndexMissingError, IndexVersionError, KBError, NotADocumentError,
-                     NotFoundError, QueryError)
+                     NotFoundError, QueryError, one_line)
 from .extract import extract_bytes, extractor_for, suffix
 from .extract.dates import date_key, year_of
 from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_with, expected_meta,
@@ -37,7 +38,7 @@ from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_wit
 from .language import detect_passages, document_languages, title_language
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation, with_marks
 from .passages import document_id, split_passages
-from .search import Highlighter, SearchResults, run_search, query_terms, parse, clean_query
+from .search import Highlighter, SearchResults, clean_query, query_terms, run_search, searchable
 from .translations import family, linked, sections
 
 #: Called as progress(done, total, path) while files are processed.
@@ -169,12 +170,16 @@ class KnowledgeBase:
                  lock_timeout: float | None = None, jobs: int | None = None) -> None:
         self.path = config.index_path(path)
         self.store = IndexStore(self.path)
-        self.lock_timeout = config.lock_timeout(lock_timeout)
+        #: Seconds an ingest waits for the write lock (None: the environment's, read when
+        #: an ingest starts, so a bad value there stops no search).
+        self.lock_timeout = lock_timeout
         #: Worker processes for an ingest of many files, each running the whole pipeline
         #: into a segment of its own; one (the default on one core) runs it in-process.
         self.jobs = jobs if jobs is not None else min(2, os.cpu_count() or 1)
         self._gen_name: str | None = None
         self._generation: Generation | None = None
+        #: (generation name, its counts) for ``stats``.
+        self._stats: tuple[str | None, dict[str, Any]] | None = None
         self._index = None
         self._searcher = None
 
@@ -214,8 +219,6 @@ class KnowledgeBase:
 
     def warm(self) -> None:
         """Load the analysers' dictionaries and the language models now, not on the first search."""
-        from . import language
-
         for lang in ("fi", "sv", "en"):
             analysis.analyze("energiatehokkuus avfallshanteringen", lang)
         language.warm()
@@ -282,8 +285,9 @@ class KnowledgeBase:
         terms: dict[str, set[str]] = {}
         if query:
             text = clean_query(query)
-            terms = query_terms(parse(searcher.schema, text, Detection("und", 0.0)), searcher) if text else {}
+            terms = query_terms(searchable(searcher, text, Detection("und", 0.0)), searcher) if text else {}
         first = stored[0]
+        doc_date = first.get("doc_date", first.get("date", ""))
         translations = linked(searcher, first)
         same_section = sections(searcher, stored, translations)
         passages = []
@@ -295,12 +299,16 @@ class KnowledgeBase:
                 "marked": marked, "lang": p.get("lang"), "lang_probability": p.get("lang_prob"),
                 "page": p.get("page"), "page_label": p.get("page_label") or "", "heading": p.get("heading", ""), "url": p.get("link") or "",
                 "date": p.get("date", ""),
+                # A date of its own to show beside the passage: a feed entry's always, a
+                # passage's when it is not its document's.
+                "entry_date": p.get("date", "") if p.get("date") and (
+                    p.get("date") != doc_date or first.get("doc_type") == "feed") else "",
                 "matched": MARK_OPEN in marked, "translations": same_section.get(p["passage_id"], []),
             })
         return DocumentView(
             doc_id=doc_id, source=first.get("source", ""), title=first.get("title", ""),
             doc_type=first.get("doc_type", ""), url=first.get("url", ""),
-            author=first.get("author", ""), date=first.get("doc_date", first.get("date", "")),
+            author=first.get("author", ""), date=doc_date,
             lang=first.get("doc_lang", ""), langs=tuple(first.get("doc_langs") or ()),
             description=first.get("description", ""), pages=first.get("pages"),
             passages=passages, translations=translations, publisher=first.get("publisher") or "",
@@ -317,35 +325,38 @@ class KnowledgeBase:
         return found[0].passage_id if len(found) else None
 
     def stats(self) -> dict[str, Any]:
-        """What the index holds and which analyser built it."""
-        generation = self.store.current()
-        manifest = generation.manifest
+        """What the index holds and which analyser built it.
+
+        The searcher and the manifest come from one generation (read the other way
+        round, an ingest committing between them made a sound index look damaged), and
+        its counts are worked out once per generation: the start page asks on every visit."""
+        searcher = self._open()
+        generation = self._generation
+        assert generation is not None
+        if self._stats is None or self._stats[0] != self._gen_name:
+            self._stats = (self._gen_name, self._counted(generation, searcher))
+        size = sum(p.stat().st_size for p in generation.path.iterdir() if p.is_file())
+        return {"index": str(self.path), "generation": generation.path.name, **self._stats[1],
+                "bytes": size, **generation.meta}
+
+    def _counted(self, generation: Generation, searcher) -> dict[str, Any]:
+        """Documents and passages by language and type, from the manifest; opening the
+        index checks that what they describe is there (stats said a damaged index was
+        fine while search refused it)."""
         by_lang: Counter[str] = Counter()
         by_type: Counter[str] = Counter()
         passages = 0
-        for entry in manifest.values():
+        for entry in generation.manifest.values():
             by_type[entry["doc_type"]] += 1
             passages += entry["passages"]
             by_lang.update(entry["langs"])
-        # The counts come from the manifest; opening the index checks that what they
-        # describe is there (stats said a damaged index was fine while search refused it).
-        searcher = self._open()
         if searcher.doc_count() != passages:
             raise IndexVersionError(
                 f"index at {self.path} is damaged: it holds {searcher.doc_count():,} passages, "
                 f"its manifest {passages:,}",
                 f"rebuild it: smartclean-kb ingest --rebuild --index {self.path} PATH...")
-        size = sum(p.stat().st_size for p in generation.path.iterdir() if p.is_file())
-        return {
-            "index": str(self.path),
-            "generation": generation.path.name,
-            "documents": len(manifest),
-            "passages": passages,
-            "by_lang": dict(sorted(by_lang.items())),
-            "by_type": dict(sorted(by_type.items())),
-            "bytes": size,
-            **generation.meta,
-        }
+        return {"documents": len(generation.manifest), "passages": passages,
+                "by_lang": dict(sorted(by_lang.items())), "by_type": dict(sorted(by_type.items()))}
 
     # -- writing -----------------------------------------------------------------
 
@@ -374,7 +385,7 @@ class KnowledgeBase:
         report = IngestReport()
         roots = [Path(p) for p in paths]
         blind: list[str] = []
-        with self.store.write_lock(self.lock_timeout, on_wait):
+        with self.store.write_lock(config.lock_timeout(self.lock_timeout), on_wait):
             # Walk under the lock: a wait for another ingest must not leave us a stale list.
             files = list(self._walk(roots, report, blind))
             base = None
@@ -455,6 +466,8 @@ class KnowledgeBase:
                 commit_with(writer, segments)
                 timings["commit"] += time.perf_counter() - t
             except BaseException:
+                if not deleter.is_closed:  # a failed ingest left it open
+                    deleter.close()
                 writer.cancel()
                 raise
             meta = {**expected_meta(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -521,7 +534,7 @@ class KnowledgeBase:
         try:
             mode = os.stat(path).st_mode
         except OSError as exc:
-            reason = "symlink loop" if exc.errno == 40 else (exc.strerror or str(exc)).lower()
+            reason = "symlink loop" if exc.errno == errno.ELOOP else (exc.strerror or str(exc)).lower()
             report.failed.append(FileProblem(source, reason))
             if exc.errno != errno.ENOENT:  # deleted since it was listed: then it is gone
                 blind.append(_shown(os.path.abspath(path)))
@@ -892,7 +905,7 @@ def _page_label(doc: Document, page: int | None) -> str | None:
     return doc.page_labels[page - 1] if doc.page_labels and page and page <= len(doc.page_labels) else None
 
 
-def add_passages(writer, item: Processed) -> dict[str, Any]:
+def add_passages(writer: SegmentWriter, item: Processed) -> dict[str, Any]:
     """Add a processed file's passages to ``writer``; return its manifest entry."""
     doc = item.document
     assert doc is not None
@@ -1016,7 +1029,7 @@ def _process_file(job: tuple[SourceFile, str]) -> tuple[Processed, dict[str, flo
 
 def _unforeseen(exc: BaseException) -> str:
     """An unexpected error in one line: its type and the start of its message."""
-    message = " ".join(str(exc).split())[:160]
+    message = one_line(exc, 160)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
@@ -1112,7 +1125,7 @@ def _hash_or_none(path: str) -> str | None:
 
 
 def _os_reason(exc: OSError) -> str:
-    if exc.errno == 40:
+    if exc.errno == errno.ELOOP:
         return "symlink loop"
     if isinstance(exc, PermissionError):
         return "permission denied (file is not readable)"

@@ -115,6 +115,11 @@ class Translation:
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
 
+    @property
+    def section(self) -> str:
+        """The linked section's own heading, without the chapters above it (``28 § ...``)."""
+        return (self.heading or "").rsplit(" › ", 1)[-1]
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

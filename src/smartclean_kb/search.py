@@ -19,8 +19,10 @@ import numpy as np
 from whoosh import collectors, qparser, query as wq
 from whoosh.analysis import RegexTokenizer
 from whoosh.columns import MultiColumnReader
-from whoosh.matching import InverseMatcher
+from whoosh.fields import Schema
 from whoosh.lang import stopwords_for_language
+from whoosh.matching import InverseMatcher
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from . import analysis, config, scoring
@@ -159,7 +161,7 @@ def _language_fields(query_lang: Detection) -> set[str]:
     return {f.name for f in analysis.TEXT_FIELDS if query_lang.lang in f.langs}
 
 
-def parse(schema, text: str, query_lang: Detection) -> wq.Query:
+def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
     """Parse the user's query (words, "phrases", AND/OR/NOT, prefix*) over the text fields."""
     boosts = field_boosts(query_lang)
     parser = qparser.MultifieldParser(list(boosts), schema, fieldboosts=boosts, group=GROUP)
@@ -181,6 +183,16 @@ def parse(schema, text: str, query_lang: Detection) -> wq.Query:
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})",
                          key="query_too_many_words", limit=MAX_QUERY_TERMS)
     return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)))
+
+
+def searchable(searcher: Searcher, text: str, query_lang: Detection) -> wq.Query:
+    """A cleaned query parsed and checked as every search runs it: a document view that
+    marks a query's matches refuses what a search would (``a*`` standing for thousands
+    of words) and reads its operators the same way."""
+    parsed = parse(searcher.schema, without_stray_operators(text), query_lang)
+    if parsed is not wq.NullQuery:
+        _check_prefixes(parsed, searcher.reader())
+    return parsed
 
 
 _ELIDED_IN_QUERY = re.compile(
@@ -340,7 +352,7 @@ def _whole_words(q: wq.Query) -> wq.Query:
     return _without_terms(q, lambda t: t.text in parts.get(t.fieldname, ()))
 
 
-def fuzzy_query(text: str, reader) -> wq.Query | None:
+def fuzzy_query(text: str, reader: IndexReader) -> wq.Query | None:
     """Close spellings of the query's longer words among the indexed word forms, as an
     OR of those forms (None when there are none).
 
@@ -475,13 +487,12 @@ def run_search(
         out.seconds = time.perf_counter() - started
         return out
     text = without_stray_operators(text)
-    parsed = parse(searcher.schema, text, query_lang)
+    parsed = searchable(searcher, text, query_lang)
     if parsed is wq.NullQuery:
         out.seconds = time.perf_counter() - started
         if explain:
             out.explain = explain_query(text, parsed, query_lang)
         return out
-    _check_prefixes(parsed, searcher.reader())
     flt = build_filter(lang, doc_type, year, doc_id)
     plain = _plain_words(parsed, text)
     near = _proximity(searcher.schema, text, query_lang) if PROXIMITY_BOOST and plain else []

@@ -105,14 +105,26 @@ def clean_text(text: str) -> str:
     made every later search of the index fail to encode its hits)."""
     if _NOT_TEXT.search(text):
         text = _NOT_TEXT.sub(lambda m: "\ufffd" if m.group() >= "\ud800" else " ", text)
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def _cleaned(doc: Document) -> Document:
-    """The document with every text :func:`clean_text` would change cleaned."""
-    def block(b: Block) -> Block:
-        text, headings = clean_text(b.text), tuple(map(clean_text, b.headings))
-        return b if text == b.text and headings == b.headings else replace(b, text=text, headings=headings)
+    """The document with every text :func:`clean_text` would change cleaned (a block's
+    headings repeat from block to block: each is cleaned once)."""
+    headings: dict[tuple[str, ...], tuple[str, ...]] = {}
 
+    def block(b: Block) -> Block:
+        text = clean_text(b.text)
+        if b.headings not in headings:
+            headings[b.headings] = tuple(map(clean_text, b.headings))
+        clean = headings[b.headings]
+        return b if text is b.text and clean == b.headings else replace(b, text=text, headings=clean)
+
+    blocks = tuple(map(block, doc.blocks))
     fields = {name: clean_text(getattr(doc, name)) for name in ("title", "description", "author", "publisher")}
-    return replace(doc, blocks=tuple(map(block, doc.blocks)), **fields)
+    if all(new is old for new, old in zip(blocks, doc.blocks)) and all(
+            fields[name] is getattr(doc, name) for name in fields):
+        return doc
+    return replace(doc, blocks=blocks, **fields)

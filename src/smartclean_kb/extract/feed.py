@@ -15,7 +15,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 from bs4 import BeautifulSoup
 
-from ..errors import ExtractError
+from ..errors import ExtractError, one_line
 from ..models import Block, Document
 from . import prolog
 from .dates import read_date
@@ -121,4 +121,4 @@ def _date(item: Any) -> str:
 
 def _one_line(exc: Exception) -> str:
     """The parser's complaint without its position, which counts lines feedparser added."""
-    return " ".join(_POSITION.sub("", str(exc)).split())[:200]
+    return one_line(_POSITION.sub("", str(exc)))

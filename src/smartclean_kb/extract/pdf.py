@@ -10,7 +10,7 @@ from collections import Counter
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
-from ..errors import ExtractError
+from ..errors import ExtractError, one_line
 from ..models import Block, Document
 from .dates import find_date, normalise_date
 
@@ -66,7 +66,7 @@ def extract(data: bytes, source: str) -> Document:
         try:
             reader = PdfReader(io.BytesIO(data), strict=False)
         except NotImplementedError as exc:  # a DRM handler (/Adobe.APS) or encryption pypdf lacks
-            raise ExtractError(f"encrypted PDF that cannot be opened ({_one_line(exc)})") from exc
+            raise ExtractError(f"encrypted PDF that cannot be opened ({_reason(exc)})") from exc
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):
@@ -83,7 +83,7 @@ def extract(data: bytes, source: str) -> Document:
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError,
             IndexError, AssertionError, OSError, RecursionError, ZeroDivisionError, OverflowError,
             NotImplementedError, DependencyError) as exc:
-        raise ExtractError(f"not a readable PDF ({_one_line(exc)})") from exc
+        raise ExtractError(f"not a readable PDF ({_reason(exc)})") from exc
     if not pages:
         raise ExtractError("PDF has no pages")
     if not any(any(line.strip() for line in lines) for lines in pages):
@@ -141,11 +141,6 @@ def _page_labels(reader: PdfReader, count: int) -> tuple[str, ...]:
     if len(labels) != count or labels == [str(n) for n in range(1, count + 1)]:
         return ()
     return tuple(labels)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
 
 
 def _info(info, key: str) -> str:
@@ -262,3 +257,7 @@ def _author_from_first_page(lines: list[str]) -> str:
         if _NAME_LIST.match(line):
             return re.sub(r", | ja | och | and | & ", "; ", line)
     return ""
+
+
+def _reason(exc: BaseException) -> str:
+    return one_line(exc, 160) or type(exc).__name__

@@ -17,7 +17,7 @@ import io
 from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
-from ..errors import ExtractError, NotADocumentError
+from ..errors import ExtractError, NotADocumentError, one_line
 from ..models import Document
 from . import feed, prolog, statute
 
@@ -32,7 +32,7 @@ def extract(data: bytes, source: str) -> Document:
                                  remove_comments=True, remove_pis=True, huge_tree=False)
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise ExtractError(f"invalid XML: {_one_line(exc)}") from exc
+        raise ExtractError(f"invalid XML: {_xml_message(exc)}") from exc
     if root is None:
         raise ExtractError("invalid XML: no root element")
     name = etree.QName(root).localname
@@ -60,5 +60,6 @@ def _root_name(data: bytes) -> str:
     return prolog.root_name(convert_to_utf8({}, data, {}))
 
 
-def _one_line(exc: etree.XMLSyntaxError) -> str:
-    return " ".join(str(getattr(exc, "msg", "") or exc).split())[:200]
+def _xml_message(exc: etree.XMLSyntaxError) -> str:
+    """lxml's message without the position it adds to ``str``."""
+    return one_line(getattr(exc, "msg", "") or exc)

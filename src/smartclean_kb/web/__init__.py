@@ -9,6 +9,7 @@ and people as a page in their language.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -90,7 +91,7 @@ class _Utf8QueryString:
         return self.app(environ, start_response)
 
 
-def create_app(index_path=None) -> Flask:
+def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
     """The web app over the index at ``index_path`` (default: $SMARTCLEAN_KB_INDEX or ./index).
 
     A missing index is not an error here: each request answers 503 with a hint until an
@@ -271,13 +272,12 @@ def create_app(index_path=None) -> Flask:
         except QueryError as exc:
             problem, hint = say(exc)
             return render_search(params, 400, problem=problem, problem_hint=hint)
-        pages = fmt.page_count(results.total, params.per_page)
-        hits = list(results) if params.page <= max(pages, 1) else []
+        hits = list(results)  # none on a page past the last
         first = (params.page - 1) * params.per_page + 1
         return render_search(
-            params, results=results, hits=hits, pages=pages,
+            params, results=results, hits=hits, pages=results.pages,
             first=first, last=first + len(hits) - 1,
-            window=fmt.page_window(params.page, pages),
+            window=fmt.page_window(params.page, results.pages),
             facets=facet_groups(results, params),
         )
 
@@ -314,7 +314,8 @@ def create_app(index_path=None) -> Flask:
         at = request.args.get("at", "")
         at = kb.cited_passage(doc_id, at if any(p["passage_id"] == at for p in passages) else None,
                               None if query_problem else q)
-        came_from = _search_came_from(request.args) if q else SearchParams()
+        # The search it was opened from (filters, order, page), for "back"; a bad parameter dropped.
+        came_from = parse_valid(request.args) if q else SearchParams()
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
             came_from=came_from.url_args(),
@@ -323,11 +324,6 @@ def create_app(index_path=None) -> Flask:
             cited_id=at,
             back_url=search_url(came_from) if q else url_for("search_page"),
         )
-
-    def _search_came_from(args) -> SearchParams:
-        """The search a document was opened from (its link carries the filters, order
-        and page), so "back" returns to it; a parameter that does not parse is dropped."""
-        return parse_valid(args)
 
     # -- the JSON API -------------------------------------------------------------------------
 
@@ -350,11 +346,7 @@ def create_app(index_path=None) -> Flask:
         results = kb.search(params.q, limit=params.per_page, lang=params.lang,
                             doc_type=params.type, year=params.year, page=params.page, sort=params.sort,
                             facets=True)
-        data = results.to_dict()
-        pages = fmt.page_count(results.total, params.per_page)
-        if params.page > max(pages, 1):
-            data["hits"] = []  # Whoosh repeats the last page for pages past the end.
-        return jsonify({"ok": True, **data, "pages": pages})
+        return jsonify({"ok": True, **results.to_dict()})
 
     @app.get("/api/documents/<doc_id>")
     def api_document(doc_id: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import PurePath
 from urllib.parse import urlsplit
@@ -73,9 +72,3 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
         out.append(n)
         last = n
     return out
-
-
-def page_count(total: int, per_page: int) -> int:
-    return max(1, math.ceil(total / per_page)) if total else 0
-
-

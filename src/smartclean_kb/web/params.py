@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from .. import config
@@ -66,7 +67,7 @@ def _int(args, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def choice(args, name: str, values: tuple[str, ...]) -> str | None:
+def choice(args: Mapping[str, str], name: str, values: tuple[str, ...]) -> str | None:
     raw = args.get(name, "")
     if raw.strip() == "":
         return None
@@ -104,7 +105,7 @@ def _years(args) -> str | None:
     return span_text(span) if span else None
 
 
-def parse(args) -> SearchParams:
+def parse(args: Mapping[str, str]) -> SearchParams:
     """Read q, lang, type, year, page and per_page from a request's query string."""
     return SearchParams(
         q=args.get("q", ""),
@@ -117,7 +118,7 @@ def parse(args) -> SearchParams:
     )
 
 
-def parse_valid(args) -> SearchParams:
+def parse_valid(args: Mapping[str, str]) -> SearchParams:
     """What ``parse`` reads from ``args`` without the parameters it refuses: the search
     box of an error page keeps the filters that were fine."""
     args = dict(args.items())
