@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Around each match in a snippet: control characters that cleaned text never holds.
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
+_MARKED = re.compile(f"{MARK_OPEN}([^{MARK_OPEN}{MARK_CLOSE}]*){MARK_CLOSE}")
 
 
 def with_marks(text: str, open_mark: str, close_mark: str, *, escape: bool = False) -> str:
-    """Marked text (a snippet, a passage) with its matches between the given marks."""
+    """Marked text (a snippet, a passage) with its matches between the given marks; a
+    mark without its pair is dropped, so an HTML ``<mark>`` is always closed. What the
+    CLI, the JSON and the pages show all come through here."""
     text = html.escape(text, quote=False) if escape else text
-    return text.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+    if MARK_OPEN not in text:
+        return text.replace(MARK_CLOSE, "")
+    paired = _MARKED.sub(lambda m: f"{open_mark}{m.group(1)}{close_mark}", text)
+    return paired.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from ..models import MARK_CLOSE, MARK_OPEN
+from ..models import with_marks
 
-_MARKED = re.compile(re.escape(MARK_OPEN) + "(.*?)" + re.escape(MARK_CLOSE), re.S)
 
 
 def marks(text: str | None) -> Markup:
     """Text with matches between STX/ETX as HTML: everything escaped, matches in <mark>."""
-    escaped = str(escape(text or ""))
-    html = _MARKED.sub(r"<mark>\1</mark>", escaped)
-    return Markup(html.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+    return Markup(with_marks(text or "", "<mark>", "</mark>", escape=True))
 
 
 def safe_url(url: str | None) -> str | None:
