@@ -879,3 +879,27 @@ def test_a_document_opened_with_a_query_too_broad_to_search_shows_the_document(c
     response, soup = page(client, f"/doc/{doc}?q=k*&ui=en")
     assert response.status_code == 200 and soup.select_one("h1#doc-title")
     assert "stands for too many words" in soup.select_one(".notice--error").get_text()
+
+
+def test_a_long_document_lists_its_sections_to_jump_to(tmp_path):
+    """A statute of hundreds of sections or a report of chapters had no way to its
+    sections but scrolling (review)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    body = "Kaupunki kehittää jätehuoltoa ja kierrätystä yhdessä asukkaiden kanssa vuosittain. " * 6
+    (docs / "raportti.md").write_text(
+        "# Kiertotalouden tiekartta\n\n" + "".join(f"## {n} {name}\n\n{body}\n\n" for n, name in
+                                                  enumerate(["Lähtökohdat", "Tavoitteet", "Toimenpiteet"], 1))
+        + "### 3.1 Biojäte\n\n" + body + "\n", encoding="utf-8")
+    (docs / "muistio.md").write_text("# Muistio\n\n## Ainoa luku\n\n" + body + "\n", encoding="utf-8")
+    KnowledgeBase(tmp_path / "index").ingest([docs])
+    client = create_app(tmp_path / "index").test_client()
+    _, soup = page(client, f"/doc/{doc_id(client, 'tiekartta')}?ui=fi")
+    toc = soup.select_one("nav.toc")
+    assert toc.select_one("h2").get_text(" ", strip=True) == "Sisällys 4" and toc.select_one("details").has_attr("open")
+    links = [(a.get_text(), a["href"]) for a in toc.select("a")]
+    assert [label for label, _ in links] == ["1 Lähtökohdat", "2 Tavoitteet", "3 Toimenpiteet", "3.1 Biojäte"]
+    assert all(soup.find(id=href[1:]) for _, href in links)
+    assert "toc-depth-1" in toc.select("li")[-1]["class"]
+    _, soup = page(client, f"/doc/{doc_id(client, 'muistio')}")
+    assert soup.select_one("nav.toc") is None

@@ -309,6 +309,9 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
             })
             previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
         matched = [p for p in passages if p["matched"]]
+        # A long document's sections to jump to (a statute's hundreds of sections, a report's chapters).
+        contents = [{"label": p["show_heading"].rsplit(" › ", 1)[-1], "depth": p["show_heading"].count(" › "),
+                     "passage_id": p["passage_id"], "lang": p["lang"]} for p in passages if p["show_heading"]]
         # Cited where the reader came to: the hit or section a link named (``at``), else
         # the passage the query ranks first.
         at = request.args.get("at", "")
@@ -319,7 +322,7 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
         return render_template(
             "document.html", doc=doc, q=q, params=SearchParams(q=q), passages=passages, matched=matched,
             came_from=came_from.url_args(),
-            query_problem=query_problem,
+            query_problem=query_problem, contents=contents if len(contents) >= 3 else [],
             citation=doc.citation(page_label=t("page_short", n="{page}"), at=at),
             cited_id=at,
             back_url=search_url(came_from) if q else url_for("search_page"),
