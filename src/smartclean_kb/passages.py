@@ -50,7 +50,9 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             fits = fits and sum(map(len, prev_texts + texts)) <= _MAX_CHARS
             fits = fits and (key.headings == prev.headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
-                merged[-1] = (prev_texts + texts, prev if prev.headings else key)
+                # Across a heading the passage is under what both sections are under: its
+                # citation never names a section that holds only part of its text.
+                merged[-1] = (prev_texts + texts, prev._replace(headings=_shared(prev.headings, key.headings)))
                 continue
             if fits and words < PASSAGE_MIN_WORDS and key.headings == prev.headings:
                 merged[-1] = (prev_texts + texts, prev)
@@ -70,6 +72,14 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
         )
         for ordinal, (texts, key) in enumerate(merged)
     ]
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """The headings two sections are both under: ``(T, A)`` and ``(T, B)`` share ``(T,)``."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
 
 
 def _chunks(blocks: tuple[Block, ...]) -> Iterator[tuple[list[str], _Key]]:
