@@ -156,6 +156,11 @@ def view(**fields) -> "DocumentView":
     ("Finnish Environment Institute", ["Finnish Environment Institute,"], "{Finnish Environment Institute}",
      "finnish"),
     ("HSY", ["HSY,"], "{HSY}", "hsy"),
+    # ... but not every capital letter is an organisation, nor every comma a list (review).
+    ("De Vries, Anna Maria", ["De Vries, Anna Maria"], "De Vries, Anna Maria", "vries"),
+    ("ANNA VIRTANEN", ["VIRTANEN, ANNA"], "VIRTANEN, ANNA", "virtanen"),
+    ("Virtanen AJ", ["AJ, Virtanen"], "AJ, Virtanen", "aj"),
+    ("Otto Bank", ["Bank, Otto"], "Bank, Otto", "bank"),
     ("Smart & Clean -säätiö", ["Smart & Clean -säätiö,"], "{Smart \\& Clean -säätiö}", "smart"),
 ])
 def test_names_as_reference_managers_read_them(author, ris_names, bib_author, key):
@@ -247,12 +252,15 @@ def test_the_other_language_is_found_however_its_address_is_written(tmp_path):
                 + body.format("Taloyhtiöt asentavat aurinkopaneeleja katoille ja säästävät sähköä joka kesä."))
 
     for link in ("https://example.fi/sv/projekt", "/sv/projekt/"):
-        (folder / "hanke.fi.html").write_text(fi(link), encoding="utf-8")
-        (folder / "hanke.sv.html").write_text(sv, encoding="utf-8")
+        # Names that say no language: only the link can find the other page.
+        (folder / "aurinkosahko.html").write_text(fi(link), encoding="utf-8")
+        (folder / "solel.html").write_text(sv, encoding="utf-8")
         kb = KnowledgeBase(tmp_path / "index")
         kb.ingest([folder])
         (link_found,) = kb.search("aurinkopaneeleja")[0].translations
         assert link_found.title == "Solel i bostadsbolag", link
+    for name in ("aurinkosahko.html", "solel.html"):
+        (folder / name).unlink()
     (folder / "hanke.sv.html").write_text(sv.replace("/sv/projekt/", "/sv/annat/"), encoding="utf-8")
     (folder / "hanke.fi.html").write_text(fi("https://example.fi/sv/projekt-som-saknas/"), encoding="utf-8")
     kb.ingest([folder])

@@ -385,7 +385,9 @@ def test_front_matter_is_yaml_with_every_value_a_string(tmp_path):
     assert not doc.warnings
 
 
-def _labelled_pdf(path: Path, *, title: str = "", author: str = "", created: str = "") -> Path:
+def _labelled_pdf(path: Path, *, title: str = "", author: str = "", created: str = "",
+                  first_page: tuple[str, ...] = ("Kaukolämmön kysyntäjousto", "Anna Virtanen ja Jukka Mäkinen",
+                                                 "3. huhtikuuta 2019")) -> Path:
     """Three front pages numbered i–iii, then 1–2, with their numbers printed at the foot."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.constants import PageLabelStyle
@@ -394,7 +396,7 @@ def _labelled_pdf(path: Path, *, title: str = "", author: str = "", created: str
 
     drawn = path.with_suffix(".drawn.pdf")
     pdf = canvas.Canvas(str(drawn), pagesize=A4, invariant=1)
-    pages = [["Kaukolämmön kysyntäjousto", "Anna Virtanen ja Jukka Mäkinen", "3. huhtikuuta 2019"],
+    pages = [list(first_page),
              ["Esipuhe", "Tämä raportti kertoo kysyntäjouston kokeiluista."], ["Sisällys"],
              ["1 Johdanto", "Kaukolämmön kysyntää voidaan siirtää huipputunneilta."],
              ["2 Tulokset", "Paluulämpötilan lasku säästi energiaa kaikissa kohteissa."]]
@@ -483,3 +485,88 @@ def test_a_month_is_a_whole_word_and_a_day_a_real_one(text, date):
     from smartclean_kb.extract.dates import find_date
 
     assert find_date(text) == date
+
+
+def test_a_title_page_date_gives_way_to_the_same_date_told_more_precisely(tmp_path):
+    """``Maaliskuu 2019`` on the title page and a file made on 2019-03-15: the 15th stands (review)."""
+    pytest.importorskip("reportlab")
+    path = _labelled_pdf(tmp_path / "r.pdf", created="D:20190315120000",
+                         first_page=("Kaukolämmön kysyntäjousto", "Maaliskuu 2019"))
+    assert extract(path).date == "2019-03-15"
+    path = _labelled_pdf(tmp_path / "s.pdf", created="D:20191128120000",
+                         first_page=("Kaukolämmön kysyntäjousto", "Maaliskuu 2019"))
+    assert extract(path).date == "2019-03"
+
+
+@pytest.mark.parametrize("lines, title, author", [
+    (["Towards a", "Circular Economy", "2019"], "Towards a Circular Economy", ""),
+    (["Helsinki Region", "Circular Economy Roadmap", "Anna Virtanen and Jukka Makinen", "March 2019"],
+     "Helsinki Region Circular Economy Roadmap", "Anna Virtanen; Jukka Makinen"),
+    (["Biojätteen erilliskeräys Vantaalla", "Jukka Mäkinen", "12.9.2017"], "Biojätteen erilliskeräys Vantaalla",
+     "Jukka Mäkinen"),
+])
+def test_a_title_page_line_in_title_case_is_no_author(lines, title, author):
+    """A second title line in Title Case was read as the authors and cut the title (review)."""
+    from smartclean_kb.extract.pdf import _author_from_first_page, _title_from_first_page
+
+    assert (_title_from_first_page(lines), _author_from_first_page(lines)) == (title, author)
+
+
+def test_a_chapter_numeral_opening_a_page_is_kept_and_a_page_s_own_label_dropped():
+    """``II`` over ``Toimenpiteet`` and a table's last cell ``I`` were taken for page numbers (review)."""
+    from smartclean_kb.extract.pdf import _drop_running_lines
+
+    pages = [["II", "Toimenpiteet", "Teksti jatkuu tässä.", "Luokka", "I"], ["Johdanto", "Teksti.", "iv"],
+             ["Liite", "Teksti.", "A-3"]]
+    assert _drop_running_lines(pages, ("iii", "iv", "A-3")) == [
+        ["II", "Toimenpiteet", "Teksti jatkuu tässä.", "Luokka", "I"], ["Johdanto", "Teksti."], ["Liite", "Teksti."]]
+
+
+def test_front_matter_aliases_are_refused_and_a_hash_is_part_of_a_title(tmp_path):
+    """Nested YAML aliases grow nine-fold a level (600 bytes would fill 30 GB); ``#`` in
+    a hand-written title cut it short as a YAML comment (review)."""
+    import yaml
+
+    from smartclean_kb.extract.text import _FrontMatterLoader
+
+    with pytest.raises(yaml.YAMLError):
+        yaml.load("a: &x [1, 2]\nb: *x\n", Loader=_FrontMatterLoader)
+    note = tmp_path / "pommi.md"
+    note.write_text("---\ntitle: Hanke #2 kiertotaloudesta\nauthor: &a Anna Virtanen\neditor: *a\n"
+                    "---\nKunnat kertovat kiertotaloudesta.\n", encoding="utf-8")
+    doc = extract(note)
+    assert (doc.title, doc.author) == ("Hanke #2 kiertotaloudesta", "&a Anna Virtanen")  # read as written
+
+
+def test_a_page_declaring_latin_1_is_read_as_windows_1252_as_browsers_do():
+    from smartclean_kb.extract.decode import decode_text
+
+    page = '<meta charset="iso-8859-1"><p>Hinta 5 € kuukaudessa – ”hyvä”.</p>'
+    assert "5 € kuukaudessa – ”hyvä”" in decode_text(page.encode("cp1252"), html=True)[0]
+
+
+def test_windows_1252_with_a_few_utf8_lookalikes_is_still_windows_1252():
+    """Three byte pairs that form UTF-8 sequences (``Ã¤``) do not make a file of ä and ö UTF-8."""
+    from smartclean_kb.extract.decode import decode_text
+
+    text = "Ã¤ Ã¶ Ã¥ " + "Jätehuolto ja kierrätys Hämeenlinnassa ja Närpiössä. " * 3
+    assert decode_text(text.encode("cp1252")) == (text, [])
+
+
+def test_headings_leave_extraction_clean_too(tmp_path):
+    path = tmp_path / "sivu.md"
+    path.write_text("# Otsikko\x1b[31m\n\n## Ala\x07otsikko\n\nTeksti on tässä.\n", encoding="utf-8")
+    assert all(not any(ord(c) < 32 for c in h) for b in extract(path).blocks for h in b.headings)
+
+
+def test_a_feed_entry_dated_outside_the_years_read_is_undated(tmp_path):
+    """An Atom entry of year 0999 made the feed's date ``999-01-01``, which sorted after
+    every real date (review); dates are read from 1900 to 2099, as everywhere else."""
+    feed = tmp_path / "vanha.atom"
+    feed.write_text('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                    "<title>Uutiset</title><entry><title>Vanha</title><updated>0999-01-01T00:00:00Z</updated>"
+                    "<summary>Kaupungit julkaisivat tiedotteen.</summary></entry>"
+                    "<entry><title>Uusi</title><updated>2016-05-03T10:00:00Z</updated>"
+                    "<summary>Kierrätys kasvoi.</summary></entry></feed>", encoding="utf-8")
+    doc = extract(feed)
+    assert doc.date == "2016-05-03" and [b.date for b in doc.blocks] == ["", "2016-05-03"]

@@ -703,3 +703,13 @@ def test_a_page_too_short_to_tell_takes_the_language_it_declares(tmp_path):
                                               "<p>1 234 567 — 8 910 — 11 213 — 14 151 — 6171</p></main></body></html>"})
     (hit,) = kb.search("1 234 567")
     assert hit.lang == "sv" and kb.get(hit.doc_id).lang == "sv"
+
+
+def test_marks_come_in_pairs_whatever_the_text_holds():
+    """One function turns marks into the CLI's, the JSON's and the pages' highlights; an
+    unpaired mark must never leave an HTML ``<mark>`` open (review)."""
+    from smartclean_kb.models import MARK_CLOSE, MARK_OPEN, with_marks
+
+    marked = f"a {MARK_OPEN}b<{MARK_CLOSE} c {MARK_OPEN}d {MARK_CLOSE}{MARK_CLOSE}e"
+    assert with_marks(marked, "<mark>", "</mark>", escape=True) == "a <mark>b&lt;</mark> c <mark>d </mark>e"
+    assert with_marks(f"x{MARK_OPEN}y", "[", "]") == "xy"

@@ -207,6 +207,8 @@ def _people(names: str) -> list[str]:
     meta tag writes them (one ``Virtanen, Jukka Mäkinen Anna`` before); ``Virtanen, Anna``
     is one, and an organisation (``Smart & Clean -säätiö``) stays whole."""
     pieces = [p for p in _LIST_SEPARATOR.split(names) if p]
+    if len(pieces) == 2 and names.count(",") == 1 and pieces[0].split()[0].lower() in _PARTICLES:
+        return [names]  # ``De Vries, Anna Maria``: one person, surname first
     if len(pieces) > 1 and all(len(p.split()) >= 2 and _is_person(p) for p in pieces):
         return pieces
     return [names]
@@ -229,11 +231,12 @@ _SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr"})
 def _parts(name: str) -> tuple[list[str], list[str], str]:
     """(first names, surname words with their particles, suffix) of a person's name
     written either way (``Jan van der Berg``, ``von Wright, Georg Henrik``), without titles."""
-    if name.count(",") == 1:
+    if name.count(",") == 1:  # ``De Vries, Anna Maria``: all before the comma is the surname
         last, first = (part.strip() for part in name.split(","))
-        words = first.split() + last.split()
-    else:
-        words = name.split()
+        given = [w for w in first.split() if w.lower() not in _TITLES] or first.split()
+        suffix = given.pop() if len(given) > 1 and given[-1].lower() in _SUFFIXES else ""
+        return given, last.split(), suffix
+    words = name.split()
     words = [w for w in words if w.lower() not in _TITLES] or words
     suffix = words.pop() if len(words) > 2 and words[-1].lower() in _SUFFIXES else ""
     cut = len(words) - 1
@@ -245,13 +248,18 @@ def _parts(name: str) -> tuple[list[str], list[str], str]:
 #: Words that make capitalised words an organisation's name (``Motiva Oy``, ``Finnish
 #: Environment Institute``, ``Helsinki Region Transport``), compared in lower case.
 _ORGANISATION_WORDS = frozenset({
-    "oy", "oyj", "ab", "abp", "ry", "rf", "ltd", "inc", "llc", "plc", "gmbh", "corp", "co.", "as", "asa",
-    "agency", "association", "authority", "bank", "board", "center", "centre", "city", "commission",
+    "oy", "oyj", "ab", "abp", "ry", "rf", "ltd", "inc", "llc", "plc", "gmbh", "corp", "asa",
+    "agency", "association", "authority", "board", "center", "centre", "city", "commission",
     "committee", "company", "consulting", "corporation", "council", "department", "energy", "foundation",
     "fund", "group", "institute", "laboratory", "lab", "labs", "ministry", "municipality", "network",
     "office", "partners", "programme", "program", "region", "services", "society", "systems", "team",
     "transport", "trust", "union", "university",
 })
+
+
+#: An organisation's acronym (``HSY``, ``VTT``); not a last word, which is a person's
+#: initials (``Virtanen AJ``) or number (``Henry Ford II``) as often.
+_ACRONYM = re.compile(r"[A-ZÅÄÖ]{2,5}")
 
 
 def _is_person(name: str) -> bool:
@@ -263,8 +271,10 @@ def _is_person(name: str) -> bool:
     ``Institute``, ``Transport``) or an acronym (``HSY``, ``VTT``)."""
     if name.count(",") > 1:
         return False
-    if any(w.lower().strip(",") in _ORGANISATION_WORDS or (w.isalpha() and w.isupper() and 2 <= len(w) <= 5)
-           for w in name.split()):
+    words = name.split()
+    shouted = all(w.isupper() for w in words if w.isalpha())  # ``ANNA VIRTANEN`` is a person
+    if any(w.lower().strip(",") in _ORGANISATION_WORDS for w in words) or (not shouted and any(
+            _ACRONYM.fullmatch(w) for w in words[:-1])) or (len(words) == 1 and _ACRONYM.fullmatch(name)):
         return False
     first, last, _ = _parts(name)
     named = first + [w for w in last if w not in _PARTICLES]

@@ -33,6 +33,8 @@ def declared_charset(data: bytes) -> str | None:
         return None
     if codec.name.startswith(("utf-16", "utf-32")):
         return "utf-8"  # as the HTML standard reads a meta tag's utf-16: the bytes said otherwise
+    if codec.name in ("latin-1", "iso8859-1", "ascii"):
+        return "cp1252"  # as browsers read them: € ” – were control characters
     try:  # a text encoding that keeps ASCII as it is, not base64, rot13 or zlib
         if "<a=1>".encode(codec.name) != b"<a=1>" or b"<a=1>".decode(codec.name) != "<a=1>":
             return None

@@ -36,8 +36,8 @@ _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|\s{3,}\d+\s*$")
 _LEADER_TAIL = 80
 _PAGE_NUMBER = re.compile(
     r"^(?:(?:sivu|sida|page|s\.)\s*)?(?:\d{1,4}(?:\s*(?:/|of|av|\(|-)\s*\d{1,4}\)?)?"
-    r"|(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3}))$", re.I  # and roman numerals up to xxxix (front matter)
-)
+    r"|(?-i:(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})))$", re.I  # and front matter's i-xxxix (lower case:
+)  # an ``II`` opening a page is a chapter's number)
 _SENTENCE_END = re.compile(r"[.!?:;)\"”]$")
 _AUTHOR_LINE = re.compile(
     r"^(?:tekijä(?:t)?|laatija(?:t)?|kirjoittaja(?:t)?|författare|upprättad av|author(?:s)?|by|"
@@ -89,7 +89,7 @@ def extract(data: bytes, source: str) -> Document:
     if not any(any(line.strip() for line in lines) for lines in pages):
         raise ExtractError("PDF has no text layer (scanned images?); OCR is not supported")
 
-    pages = _drop_running_lines(pages)
+    pages = _drop_running_lines(pages, labels)
     blocks: list[Block] = []
     headings: list[tuple[int, str]] = []
     for number, lines in enumerate(pages, start=1):
@@ -114,10 +114,10 @@ def extract(data: bytes, source: str) -> Document:
         title = _title_from_first_page(first_page)
     if not author:
         author = _author_from_first_page(first_page)
-    # The date the title page states is the report's; the file's creation date only
-    # stands when the title page gives no more than the same year.
+    # The date the title page states is the report's; the file's creation date stands
+    # only where it says the same more precisely (``Maaliskuu 2019``, made 2019-03-15).
     title_page_date = find_date("\n".join(first_page))
-    if title_page_date and (len(title_page_date) > 4 or not date.startswith(title_page_date)):
+    if title_page_date and not date.startswith(title_page_date):
         date = title_page_date
     return Document(
         source=source,
@@ -155,8 +155,9 @@ def _page_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines()]
 
 
-def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Remove page numbers and running headers/footers (lines repeated on most pages)."""
+def _drop_running_lines(pages: list[list[str]], labels: tuple[str, ...] = ()) -> list[list[str]]:
+    """Remove page numbers (a page's own label too: ``II`` on the page labelled so) and
+    running headers/footers (lines repeated on most pages)."""
     if len(pages) >= 3:
         edges: Counter[str] = Counter()
         for lines in pages:
@@ -167,11 +168,13 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
     else:
         repeated = set()
     cleaned = []
-    for lines in pages:
+    for number, lines in enumerate(pages):
+        label = labels[number] if number < len(labels) else ""
         keep = []
         for i, line in enumerate(lines):
             at_edge = i < 2 or i >= len(lines) - 2
-            if at_edge and (re.sub(r"\d+", "#", line) in repeated or _PAGE_NUMBER.match(line)):
+            if at_edge and (re.sub(r"\d+", "#", line) in repeated or _PAGE_NUMBER.match(line)
+                            or (label and line == label)):
                 continue
             if _DOT_LEADER.search(line[-_LEADER_TAIL:]):  # the tail only: a line of dots was quadratic
                 continue
@@ -240,7 +243,7 @@ def _title_from_first_page(lines: list[str]) -> str:
     title: list[str] = []
     for line in lines[:6]:
         if (_AUTHOR_LINE.match(line) or find_date(line) or len(" ".join(title + [line])) > 160
-                or (title and _NAME_LIST.match(line))):
+                or (title and _is_byline(lines, line))):
             break
         title.append(line)
         if len(title) == 2:
@@ -249,14 +252,41 @@ def _title_from_first_page(lines: list[str]) -> str:
 
 
 def _author_from_first_page(lines: list[str]) -> str:
-    """A labelled author line, else a line that is only a list of personal names."""
+    """A labelled author line, else a line that is a list of personal names, else a line
+    of one name just above a date (a title in Title Case, ``Circular Economy Roadmap``,
+    reads as names too)."""
     for line in lines[:25]:
         if m := _AUTHOR_LINE.match(line):
             return m.group(1).strip()
     for line in lines[1:25]:
-        if _NAME_LIST.match(line):
-            return re.sub(r", | ja | och | and | & ", "; ", line)
+        if _NAME_LIST.match(line) and _LIST_JOINER.search(line):
+            return _LIST_JOINER.sub("; ", line)
+    for line in lines[1:25]:
+        if _is_byline(lines, line):
+            return line
     return ""
+
+
+_LIST_JOINER = re.compile(r", | ja | och | and | & ")
+
+
+def _is_byline(lines: list[str], line: str) -> bool:
+    """A title page's line of authors: a list of names (``Anna Virtanen ja Jukka
+    Mäkinen``), or one name with a date on the next line (``Jukka Mäkinen`` / ``12.9.2017``)."""
+    if not _NAME_LIST.match(line):
+        return False
+    if _LIST_JOINER.search(line):
+        return True
+    at = lines.index(line)
+    following = lines[at + 1] if at + 1 < len(lines) else ""
+    wrapped = at > 0 and lines[at - 1].split()[-1:] and lines[at - 1].split()[-1].lower() in _LINE_ENDS_MID_TITLE
+    return bool(find_date(following)) and len(following) < 40 and not wrapped
+
+
+#: Words a title's first line ends with when its next line goes on with it (``Towards a``
+#: / ``Circular Economy``): then that line is no name.
+_LINE_ENDS_MID_TITLE = frozenset({"a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "ja", "tai",
+                                  "sekä", "i", "av", "för", "på", "om", "och", "eller"})
 
 
 def _reason(exc: BaseException) -> str:
