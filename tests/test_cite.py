@@ -159,7 +159,11 @@ def view(**fields) -> "DocumentView":
     # ... but not every capital letter is an organisation, nor every comma a list (review).
     ("De Vries, Anna Maria", ["De Vries, Anna Maria"], "De Vries, Anna Maria", "vries"),
     ("ANNA VIRTANEN", ["VIRTANEN, ANNA"], "VIRTANEN, ANNA", "virtanen"),
-    ("Virtanen AJ", ["AJ, Virtanen"], "AJ, Virtanen", "aj"),
+    ("Virtanen AJ", ["Virtanen, AJ"], "Virtanen, AJ", "virtanen"),
+    # (two people written surname first without commas: read first-name first, as before)
+    ("De Geer Anna, Berg Jan", ["Anna, De Geer", "Jan, Berg"], "Anna, De Geer and Jan, Berg", "anna"),
+    ("John Smith III", ["Smith, John, III"], "Smith, III, John", "smith"),
+    ("VTT SYKE", ["VTT SYKE,"], "{VTT SYKE}", "vtt"),
     ("Otto Bank", ["Bank, Otto"], "Bank, Otto", "bank"),
     ("Smart & Clean -säätiö", ["Smart & Clean -säätiö,"], "{Smart \\& Clean -säätiö}", "smart"),
 ])

@@ -207,8 +207,10 @@ def _people(names: str) -> list[str]:
     meta tag writes them (one ``Virtanen, Jukka Mäkinen Anna`` before); ``Virtanen, Anna``
     is one, and an organisation (``Smart & Clean -säätiö``) stays whole."""
     pieces = [p for p in _LIST_SEPARATOR.split(names) if p]
-    if len(pieces) == 2 and names.count(",") == 1 and pieces[0].split()[0].lower() in _PARTICLES:
-        return [names]  # ``De Vries, Anna Maria``: one person, surname first
+    surname = pieces[0].split()
+    if len(pieces) == 2 and names.count(",") == 1 and len(surname) > 1 and all(
+            w.lower() in _PARTICLES for w in surname[:-1]):
+        return [names]  # ``De Vries, Anna Maria``: one person, surname first (not ``De Geer Anna, Berg Jan``)
     if len(pieces) > 1 and all(len(p.split()) >= 2 and _is_person(p) for p in pieces):
         return pieces
     return [names]
@@ -225,7 +227,7 @@ _PARTICLES = frozenset({"af", "av", "da", "de", "del", "della", "den", "der", "d
 
 #: Titles before a name and suffixes after it, which are no part of either.
 _TITLES = frozenset({"dr.", "dr", "prof.", "prof", "mr.", "mrs.", "ms."})
-_SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr"})
+_SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr", "ii", "iii", "iv"})
 
 
 def _parts(name: str) -> tuple[list[str], list[str], str]:
@@ -237,6 +239,8 @@ def _parts(name: str) -> tuple[list[str], list[str], str]:
         suffix = given.pop() if len(given) > 1 and given[-1].lower() in _SUFFIXES else ""
         return given, last.split(), suffix
     words = name.split()
+    if len(words) == 2 and _INITIALS.fullmatch(words[1]) and not words[0].isupper():
+        return [words[1]], [words[0]], ""  # ``Virtanen AJ``: the initials are the given name
     words = [w for w in words if w.lower() not in _TITLES] or words
     suffix = words.pop() if len(words) > 2 and words[-1].lower() in _SUFFIXES else ""
     cut = len(words) - 1
@@ -257,9 +261,10 @@ _ORGANISATION_WORDS = frozenset({
 })
 
 
-#: An organisation's acronym (``HSY``, ``VTT``); not a last word, which is a person's
-#: initials (``Virtanen AJ``) or number (``Henry Ford II``) as often.
+#: An organisation's acronym (``HSY``, ``VTT``); a last word of one or two letters is a
+#: person's initials instead (``Virtanen AJ``), and a roman number (``Henry Ford II``) no acronym.
 _ACRONYM = re.compile(r"[A-ZÅÄÖ]{2,5}")
+_INITIALS = re.compile(r"[A-ZÅÄÖ]{1,2}\.?")
 
 
 def _is_person(name: str) -> bool:
@@ -272,9 +277,12 @@ def _is_person(name: str) -> bool:
     if name.count(",") > 1:
         return False
     words = name.split()
-    shouted = all(w.isupper() for w in words if w.isalpha())  # ``ANNA VIRTANEN`` is a person
-    if any(w.lower().strip(",") in _ORGANISATION_WORDS for w in words) or (not shouted and any(
-            _ACRONYM.fullmatch(w) for w in words[:-1])) or (len(words) == 1 and _ACRONYM.fullmatch(name)):
+    # ``ANNA VIRTANEN`` is a person written in capitals; ``VTT SYKE`` two acronyms.
+    shouted = all(w.isupper() for w in words if w.isalpha()) and any(len(w) > 5 for w in words)
+    acronyms = [w for w in words if _ACRONYM.fullmatch(w) and w.lower() not in _SUFFIXES]
+    if words and _INITIALS.fullmatch(words[-1]) and acronyms and acronyms[-1] == words[-1]:
+        acronyms.pop()  # ``Virtanen AJ``: the initials of a name written surname first
+    if any(w.lower().strip(",") in _ORGANISATION_WORDS for w in words) or (acronyms and not shouted):
         return False
     first, last, _ = _parts(name)
     named = first + [w for w in last if w not in _PARTICLES]

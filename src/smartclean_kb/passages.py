@@ -50,9 +50,13 @@ def split_passages(doc: Document, doc_id: str | None = None) -> list[Passage]:
             fits = fits and sum(map(len, prev_texts + texts)) <= _MAX_CHARS
             fits = fits and (key.headings == prev.headings or not doc.whole_sections)
             if fits and prev_words < PASSAGE_MIN_WORDS:
-                # Across a heading the passage is under what both sections are under: its
-                # citation never names a section that holds only part of its text.
-                merged[-1] = (prev_texts + texts, prev._replace(headings=_shared(prev.headings, key.headings)))
+                # Across a heading the passage is under what both sections are under, so its
+                # citation names no section holding only part of its text; with nothing
+                # shared, under the heading of the larger part (a section's tail after a
+                # page break, then a short next one).
+                shared = _shared(prev.headings, key.headings)
+                larger = prev.headings if prev_words >= words else key.headings
+                merged[-1] = (prev_texts + texts, prev._replace(headings=shared or larger))
                 continue
             if fits and words < PASSAGE_MIN_WORDS and key.headings == prev.headings:
                 merged[-1] = (prev_texts + texts, prev)

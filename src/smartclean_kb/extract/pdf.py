@@ -238,48 +238,61 @@ def _join(lines: list[str]) -> str:
     return out.strip()
 
 
-def _title_from_first_page(lines: list[str]) -> str:
-    """The first lines of the title page, up to the first line that looks like metadata."""
+def _title_lines(lines: list[str]) -> list[str]:
+    """The first lines of the title page (two at most), up to the first that looks like
+    metadata: a label, a date, or a byline under a title in sentence case (a title in
+    Title Case, ``Helsinki Region`` / ``Circular Economy Roadmap``, reads as names too)."""
     title: list[str] = []
-    for line in lines[:6]:
+    for at, line in enumerate(lines[:6]):
         if (_AUTHOR_LINE.match(line) or find_date(line) or len(" ".join(title + [line])) > 160
-                or (title and _is_byline(lines, line))):
+                or (title and not _title_case(title) and _is_byline(lines, at))):
             break
         title.append(line)
         if len(title) == 2:
             break
-    return " ".join(title)
+    return title
+
+
+def _title_from_first_page(lines: list[str]) -> str:
+    return " ".join(_title_lines(lines))
 
 
 def _author_from_first_page(lines: list[str]) -> str:
-    """A labelled author line, else a line that is a list of personal names, else a line
-    of one name just above a date (a title in Title Case, ``Circular Economy Roadmap``,
-    reads as names too)."""
+    """A labelled author line, else, below the title, a line that is a list of personal
+    names, else one name just above a date."""
     for line in lines[:25]:
         if m := _AUTHOR_LINE.match(line):
             return m.group(1).strip()
-    for line in lines[1:25]:
+    below = max(1, len(_title_lines(lines)))
+    for line in lines[below:25]:
         if _NAME_LIST.match(line) and _LIST_JOINER.search(line):
             return _LIST_JOINER.sub("; ", line)
-    for line in lines[1:25]:
-        if _is_byline(lines, line):
-            return line
+    for at in range(below, min(len(lines), 25)):
+        if _is_byline(lines, at):
+            return lines[at]
     return ""
 
 
 _LIST_JOINER = re.compile(r", | ja | och | and | & ")
 
 
-def _is_byline(lines: list[str], line: str) -> bool:
+def _title_case(title: list[str]) -> bool:
+    """Every longer word capitalised, as English titles are (Finnish and Swedish ones are not)."""
+    words = [w for w in " ".join(title).split() if len(w) > 3]
+    return bool(words) and all(w[:1].isupper() for w in words)
+
+
+def _is_byline(lines: list[str], at: int) -> bool:
     """A title page's line of authors: a list of names (``Anna Virtanen ja Jukka
     Mäkinen``), or one name with a date on the next line (``Jukka Mäkinen`` / ``12.9.2017``)."""
+    line = lines[at]
     if not _NAME_LIST.match(line):
         return False
     if _LIST_JOINER.search(line):
         return True
-    at = lines.index(line)
     following = lines[at + 1] if at + 1 < len(lines) else ""
-    wrapped = at > 0 and lines[at - 1].split()[-1:] and lines[at - 1].split()[-1].lower() in _LINE_ENDS_MID_TITLE
+    previous = lines[at - 1].split() if at > 0 else []
+    wrapped = bool(previous) and previous[-1].lower() in _LINE_ENDS_MID_TITLE
     return bool(find_date(following)) and len(following) < 40 and not wrapped
 
 

@@ -83,15 +83,21 @@ def _front_matter(block: str, warnings: list[str]) -> dict[str, str]:
     lines = _front_matter_lines(block, [] if isinstance(data, dict) else warnings)
     if not isinstance(data, dict):
         return lines
+    raw = dict(line.partition(":")[::2] for line in block.splitlines() if ":" in line)
     meta = {}
     for key, value in data.items():
         name = str(key).strip().lower()
         text = _front_matter_value(value)
-        written = lines.get(name, "")
-        if isinstance(value, str) and " #" in written and written.startswith(text) and written != text:
-            text = written
+        written = raw.get(str(key), "").strip()
+        # ``title: Hanke #2`` is a title; ``title: Hanke # luonnos`` a title and a comment.
+        if isinstance(value, str) and written[:1] not in "\"'[" and _HASH_IN_TEXT.search(written):
+            text = " ".join(written.split())
         meta[name] = text[:_MAX_VALUE]
     return meta
+
+
+#: A ``#`` that YAML takes for a comment but that is the text's own: a space before, none after.
+_HASH_IN_TEXT = re.compile(r"\s#\S")
 
 
 def _front_matter_value(value: Any) -> str:

@@ -309,9 +309,18 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
             })
             previous_heading, previous_page = heading or previous_heading, p["page"] or previous_page
         matched = [p for p in passages if p["matched"]]
-        # A long document's sections to jump to (a statute's hundreds of sections, a report's chapters).
-        contents = [{"label": p["show_heading"].rsplit(" › ", 1)[-1], "depth": p["show_heading"].count(" › "),
-                     "passage_id": p["passage_id"], "lang": p["lang"]} for p in passages if p["show_heading"]]
+        # A long document's sections to jump to (a statute's hundreds of sections, a report's
+        # chapters): every heading a passage opens, a chapter with no text of its own too.
+        contents: list[dict[str, Any]] = []
+        shown: list[str] = []
+        for p in passages:
+            if not p["show_heading"]:
+                continue
+            path = p["show_heading"].split(" › ")
+            same = next((n for n, (a, b) in enumerate(zip(path, shown)) if a != b), min(len(path), len(shown)))
+            contents += [{"label": label, "depth": depth, "passage_id": p["passage_id"], "lang": p["lang"]}
+                         for depth, label in enumerate(path[same:], start=same)]
+            shown = path
         # Cited where the reader came to: the hit or section a link named (``at``), else
         # the passage the query ranks first.
         at = request.args.get("at", "")
