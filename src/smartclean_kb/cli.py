@@ -20,7 +20,7 @@ from . import cite, config
 from .errors import KBError, QueryError
 from .kb import KnowledgeBase
 from .language import detect_language
-from .models import with_marks
+from .models import Translation, with_marks
 from .search import SORTS, year_span
 
 EXIT_PARTIAL = 1
@@ -245,12 +245,12 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
             click.echo(f"   in {t['lang']}: {_translation(t)}")
 
 
-def _translation(t: dict[str, Any]) -> str:
+def _translation(t: Translation) -> str:
     """``Avfallslag (646/2011) › 28 § ... (doc_id, passage_id)``, or a link outside the index."""
-    if not t["doc_id"]:
-        return f"{t['url']} (not in the index)"
-    where = f"{t['title'] or t['url']}" + (f" › {t['heading'].rsplit(' › ', 1)[-1]}" if t["passage_id"] else "")
-    return f"{where} ({t['passage_id'] or t['doc_id']})"
+    if not t.doc_id:
+        return f"{t.url} (not in the index)"
+    where = f"{t.title or t.url}" + (f" › {t.section}" if t.passage_id else "")
+    return f"{where} ({t.passage_id or t.doc_id})"
 
 
 def _print_explain(explain: dict[str, Any]) -> None:

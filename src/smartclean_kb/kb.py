@@ -38,7 +38,8 @@ from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_wit
 from .language import detect_passages, document_languages, title_language
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation, with_marks
 from .passages import document_id, split_passages
-from .search import Highlighter, SearchResults, clean_query, query_terms, run_search, searchable
+from .search import (Highlighter, SearchResults, clean_query, query_terms, run_search, searchable,
+                     without_stray_operators)
 from .translations import family, linked, sections
 
 #: Called as progress(done, total, path) while files are processed.
@@ -285,7 +286,8 @@ class KnowledgeBase:
         terms: dict[str, set[str]] = {}
         if query:
             text = clean_query(query)
-            terms = query_terms(searchable(searcher, text, Detection("und", 0.0)), searcher) if text else {}
+            terms = query_terms(searchable(searcher, without_stray_operators(text), Detection("und", 0.0)),
+                                searcher) if text else {}
         first = stored[0]
         doc_date = first.get("doc_date", first.get("date", ""))
         translations = linked(searcher, first)

@@ -125,9 +125,13 @@ def clean_query(text: str) -> str:
     return text
 
 
-_TRAILING_OPERATORS = re.compile(r"(?:\s+(?:AND|OR|NOT|ANDNOT|ANDMAYBE))+\s*$")
-_LEADING_OPERATORS = re.compile(r"^(?:(?:AND|OR|ANDNOT|ANDMAYBE)\s+)+")
-_OPERATOR_WORDS = re.compile(r"(?<!\S)(?:AND|OR|NOT|ANDNOT|ANDMAYBE)(?!\S)")
+#: Operators the query parser reads (in capitals only, as Whoosh's parser does).
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_ANY_OPERATOR = "(?:" + "|".join(sorted(_OPERATORS)) + ")"
+_TRAILING_OPERATORS = re.compile(rf"(?:\s+{_ANY_OPERATOR})+\s*$")
+#: A leading ``NOT`` excludes; the others join nothing there.
+_LEADING_OPERATORS = re.compile("^(?:(?:" + "|".join(sorted(_OPERATORS - {"NOT"})) + r")\s+)+")
+_OPERATOR_WORDS = re.compile(rf"(?<!\S){_ANY_OPERATOR}(?!\S)")
 
 
 def without_stray_operators(text: str) -> str:
@@ -186,10 +190,10 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
 
 
 def searchable(searcher: Searcher, text: str, query_lang: Detection) -> wq.Query:
-    """A cleaned query parsed and checked as every search runs it: a document view that
-    marks a query's matches refuses what a search would (``a*`` standing for thousands
-    of words) and reads its operators the same way."""
-    parsed = parse(searcher.schema, without_stray_operators(text), query_lang)
+    """A cleaned query without stray operators parsed and checked as every search runs
+    it: a document view that marks a query's matches refuses what a search would (``a*``
+    standing for thousands of words)."""
+    parsed = parse(searcher.schema, text, query_lang)
     if parsed is not wq.NullQuery:
         _check_prefixes(parsed, searcher.reader())
     return parsed
@@ -957,9 +961,7 @@ def _known(reader, word: str) -> bool:
                for term in ([word] if f.analyzer == "exact" else analysis.lemmas(word, f.analyzer)))
 
 
-#: Operators the query parser reads; a suggestion leaves them as they are.
 _WORD = re.compile(analysis.TOKEN_PATTERN)
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:

@@ -177,11 +177,12 @@ def _metadata(soup: BeautifulSoup) -> dict[str, Any]:
     lang = str(html_tag.get("lang", "")) if isinstance(html_tag, Tag) else ""
     lang = lang or str(main_ld.get("inLanguage", "") or "")
 
+    site = _meta_content(metas, "og:site_name")
+    title_element = _clean(soup.title.get_text()) if soup.title else ""
     title = (
         _meta_content(metas, "og:title")
         or _ld_name(main_ld.get("headline") or main_ld.get("name"))
-        or _strip_site_name(_clean(soup.title.get_text()) if soup.title else "", soup,
-                            _meta_content(metas, "og:site_name"))
+        or _strip_site_name(title_element, soup, site)
     )
     author = (
         _meta_content(metas, "author", "article:author", "dc.creator", "DC.creator")
@@ -197,8 +198,7 @@ def _metadata(soup: BeautifulSoup) -> dict[str, Any]:
     is_blog = og_type == "article" or bool(types & BLOG_TYPES) or bool(
         re.search(r"/(blog|blogi|blogg)/", url)
     )
-    publisher = (_meta_content(metas, "og:site_name") or _ld_name(main_ld.get("publisher"))
-                 or _site_of_title(_clean(soup.title.get_text()) if soup.title else "", title))
+    publisher = site or _ld_name(main_ld.get("publisher")) or _site_of_title(title_element, title)
     keywords = _meta_content(metas, "keywords") or _ld_keywords(main_ld)
     tags = [_clean(a.get_text()) for a in soup.find_all("a", rel="tag")]
     if not tags and keywords:
@@ -295,8 +295,9 @@ def _translations(soup: BeautifulSoup, url: str, lang: str) -> list[tuple[str, s
     seen: dict[str, str] = {}
     for link in soup.find_all("link", attrs={"hreflang": True}):
         code = str(link.get("hreflang", "")).split("-")[0].lower()
+        href = str(link.get("href", "")).strip()
         # A relative address (``/sv/projekt/``) is the site's: read against the page's own.
-        href = urljoin(url, str(link.get("href", "")).strip()) if url else str(link.get("href", "")).strip()
+        href = urljoin(url, href) if url else href
         if not href or code in ("", "x") or href == url or code == lang.split("-")[0].lower():
             continue
         seen.setdefault(code, href)

@@ -46,7 +46,9 @@ _AUTHOR_LINE = re.compile(
 )
 _NAME = r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?"
 _PERSON = rf"{_NAME}(?: {_NAME}){{1,2}}"
-_NAME_LIST = re.compile(rf"^{_PERSON}(?:(?:, | ja | och | and | & ){_PERSON}){{0,5}}$")
+#: What joins the names of a list of people on a title page.
+_LIST_JOINER = re.compile(r", | ja | och | and | & ")
+_NAME_LIST = re.compile(rf"^{_PERSON}(?:(?:{_LIST_JOINER.pattern}){_PERSON}){{0,5}}$")
 #: What a word processor writes into a PDF's info dictionary when nobody gave a title or
 #: author: the file's name (``Microsoft Word - raportti_final_v3.docx``), a template's
 #: placeholder, or a login name (``jmakinen``, ``Administrator``). The title page says better.
@@ -271,9 +273,6 @@ def _author_from_first_page(lines: list[str]) -> str:
         if _is_byline(lines, at):
             return lines[at]
     return ""
-
-
-_LIST_JOINER = re.compile(r", | ja | och | and | & ")
 
 
 def _title_case(title: list[str]) -> bool:

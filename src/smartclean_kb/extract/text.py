@@ -80,9 +80,8 @@ def _front_matter(block: str, warnings: list[str]) -> dict[str, str]:
         data = yaml.load(block, Loader=_FrontMatterLoader)
     except yaml.YAMLError:
         data = None
-    lines = _front_matter_lines(block, [] if isinstance(data, dict) else warnings)
     if not isinstance(data, dict):
-        return lines
+        return _front_matter_lines(block, warnings)
     raw = dict(line.partition(":")[::2] for line in block.splitlines() if ":" in line)
     meta = {}
     for key, value in data.items():
