@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "17"
+ANALYSER_VERSION = "18"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -332,9 +332,15 @@ def _noun_base(word: str) -> str | None:
     for ending, add in _NOUN_ENDINGS:
         if word.endswith(ending):
             stem = word[: -len(ending)] + add
-            if len(stem) >= 3 and stem in _lemma_set("sv"):
+            if len(stem) < 3:
+                return None
+            if stem in _lemma_set("sv"):
                 return stem
-            return None
+            # A form the dictionary reads as another word's (``avfall`` as the verb
+            # ``avfalla``, while ``avfallet`` is ``avfallen``) is the noun; one read as the
+            # word's own lemma is that verb's stem (``misstänk`` of ``misstänker``).
+            read_as = _forms("sv").get(stem)
+            return stem if read_as is not None and read_as != _forms("sv").get(word) else None
     return None
 
 
@@ -596,10 +602,20 @@ def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
     """The lemma a compound's last part stands for; with ``lemma`` it must be one already."""
     if len(tail) < MIN_PART or tail in _NOT_TAILS.get(lang, ()):
         return None
-    if tail in _lemma_set(lang):
+    if tail in _lemma_set(lang) or (lang == "sv" and _verb_stem_noun(tail)):
         return tail
+    if lang == "sv" and not lemma and (noun := _noun_base(tail)) is not None:
+        return noun  # a compound ends in a noun: bio|avfallet is avfall, not avfallen
     found = None if lemma else _forms(lang).get(tail)
     return found.lower() if found is not None else None
+
+
+def _verb_stem_noun(word: str) -> bool:
+    """Whether simplemma reads a Swedish word as the verb whose stem it is (``avfall`` ->
+    ``avfalla``, ``svinn`` -> ``svinna``): at a compound's end it is the noun, and
+    ``hushålls|avfall`` must split even though ``avfall`` is no lemma of its own."""
+    found = _forms("sv").get(word)
+    return found is not None and found.lower() == word + "a"
 
 
 def _compound_tail(tail: str, lang: str, lemma: bool = False) -> str | None:
