@@ -38,7 +38,7 @@ from .index import (Analysed, Generation, IndexStore, analyse_fields, commit_wit
 from .language import detect_passages, document_languages, title_language
 from .models import MARK_OPEN, Detection, Document, FileProblem, IngestReport, Passage, Translation, with_marks
 from .passages import document_id, split_passages
-from .search import (Highlighter, SearchResults, clean_query, query_terms, run_search, searchable,
+from .search import (Highlighter, SearchResults, clean_query, highlighter_for, run_search, searchable,
                      without_stray_operators)
 from .translations import family, linked, sections
 
@@ -283,17 +283,15 @@ class KnowledgeBase:
                                     f"that is a passage id; its document is {passage.group(1)} "
                                     f"(cite the passage with: cite {passage.group(1)} --passage {doc_id})")
             raise NotFoundError(f"no document with id {doc_id!r}")
-        terms: dict[str, set[str]] = {}
-        if query:
-            text = clean_query(query)
-            terms = query_terms(searchable(searcher, without_stray_operators(text), Detection("und", 0.0)),
-                                searcher) if text else {}
+        highlighter = Highlighter({}, searcher.schema)
+        if query and (text := clean_query(query)):
+            highlighter = highlighter_for(
+                searchable(searcher, without_stray_operators(text), Detection("und", 0.0)), searcher)
         first = stored[0]
         doc_date = first.get("doc_date", first.get("date", ""))
         translations = linked(searcher, first)
         same_section = sections(searcher, stored, translations)
         passages = []
-        highlighter = Highlighter(terms, searcher.schema)
         for p in stored:
             marked = highlighter.snippet(p["text"], p.get("lang", "und"), words=None)
             passages.append({

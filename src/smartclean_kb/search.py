@@ -177,7 +177,7 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
     # Ranges of words (``[a TO z]``) are no search an archive needs, and one over the
     # whole lexicon took seconds while holding every other search back.
     parser.remove_plugin_class(qparser.RangePlugin)
-    parser.add_plugin(qparser.PrefixPlugin())
+    parser.add_plugin(WordPrefixPlugin())
     try:
         parsed = parser.parse(text)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
@@ -187,6 +187,27 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})",
                          key="query_too_many_words", limit=MAX_QUERY_TERMS)
     return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)))
+
+
+class WordPrefixNode(qparser.syntax.TextNode):
+    """``word*`` as written, lowercased: the analysers read a cut-off word as some other
+    word's form (``kierrät`` as ``kiertää``, so ``kierrät*`` found ``kiertotalous``).
+    Every field holds the word forms as written, so the prefix matches them there, and
+    lemmas that begin with it in the language fields (as Lucene's prefix queries, which
+    are not analysed either)."""
+
+    def query(self, parser: qparser.QueryParser) -> wq.Query:
+        text = unicodedata.normalize("NFC", self.text).lower()
+        return qparser.syntax.attach(wq.Prefix(self.fieldname or parser.fieldname, text, boost=self.boost), self)
+
+    def r(self) -> str:
+        return f"{self.text!r}*"
+
+
+class WordPrefixPlugin(qparser.PrefixPlugin):
+    """Whoosh's ``word*`` syntax with ``WordPrefixNode``."""
+
+    nodetype = WordPrefixNode
 
 
 def searchable(searcher: Searcher, text: str, query_lang: Detection) -> wq.Query:
@@ -329,10 +350,12 @@ def _exclude_nots(q: wq.Query) -> wq.Query:
     what ``a NOT b`` let through depended on how the passages fell into segments. What
     is excluded is b's words in their forms, not their compound parts (``NOT jätelaki``
     must not drop every passage about ``jäte``)."""
-    if isinstance(q, wq.Not) or not isinstance(q, wq.compound.CompoundQuery):
+    if isinstance(q, wq.Not):
+        return wq.Not(_whole_words(q.query), boost=q.boost)
+    if not isinstance(q, wq.compound.CompoundQuery):
         return q
     children = [_exclude_nots(c) for c in q.subqueries]
-    negatives = [_whole_words(c.query) for c in children if isinstance(c, wq.Not)]
+    negatives = [c.query for c in children if isinstance(c, wq.Not)]
     positives = [c for c in children if not isinstance(c, wq.Not)]
     clone = _clone(q)
     if isinstance(q, (wq.Or, wq.And)) and negatives and positives:
@@ -509,18 +532,23 @@ def run_search(
     primary_total = total
     # Close spellings only for words the index does not have: a query that finds
     # passages outside the filters has its answer (none here), and its facets say where.
+    suggestion = suggest(searcher, text) if plain or primary_total < SUGGEST_BELOW else None
     if primary_total == 0 and plain and (flt is None or not _search_top(searcher, parsed, 1, None)[0]):
-        fuzzy = fuzzy_query(text, searcher.reader())
-        if fuzzy is not None:
-            parsed = fuzzy
+        # The query as "did you mean" corrects it, analysed as any query, finds what the
+        # corrected words find (``maalämpöpumpu``: every inflection of ``maalämpöpumppu``,
+        # not the one form a letter away); else every indexed form close to a word.
+        retry = searchable(searcher, suggestion, query_lang) if suggestion else fuzzy_query(text, searcher.reader())
+        if retry is not None and retry is not wq.NullQuery:
+            parsed = retry
             total, ranked = _search_top(searcher, parsed, depth if by_date else page * limit, flt)
-            out.close_spellings = [t.text for t in fuzzy.leaves()] if total else []
+            spellings = _changed_words(text, suggestion) if suggestion else [t.text for t in retry.leaves()]
+            out.close_spellings = spellings if total else []
     elif near:  # sorted by date too, so that equal dates keep the relevance order
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     if by_date:
         ranked = _by_date(searcher, ranked, newest=sort == "newest")
     out.total = total
-    highlighter = Highlighter(query_terms(parsed, searcher), searcher.schema)
+    highlighter = highlighter_for(parsed, searcher)
     # Equal scores keep the order the ranking gave them (the lower document number
     # first, as Whoosh's collector has it) on every page: re-sorting a page's ties by
     # passage id moved a hit tied across a page boundary onto both pages or neither.
@@ -531,8 +559,7 @@ def run_search(
         out.append(make_hit(rank, score, fields, highlighter, found))
     if facets:
         out.facets = facet_counts(searcher, parsed, lang, doc_type, year, reads, doc_id)
-    if primary_total < SUGGEST_BELOW:
-        out.suggestion = suggest(searcher, text)
+    out.suggestion = suggestion
     if explain:
         out.explain = explain_query(text, parsed, query_lang)
     out.seconds = time.perf_counter() - started
@@ -702,28 +729,67 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
     )
 
 
+def highlighter_for(parsed: wq.Query, searcher: Searcher) -> "Highlighter":
+    """The highlighter that marks a parsed query's matches: its words, and its phrases
+    only where they occur."""
+    return Highlighter(query_terms(parsed, searcher), searcher.schema, query_phrases(parsed))
+
+
+#: A phrase as the highlighter looks for it: its field and each word's terms, in order.
+Phrase = tuple[str, tuple[frozenset[str], ...]]
+
+
 def query_terms(parsed: wq.Query, searcher: Searcher) -> dict[str, set[str]]:
-    """The index terms each field's part of the query matches, prefixes and wildcards expanded."""
+    """The index terms each field's part of the query matches outside its phrases,
+    prefixes and wildcards expanded (``query_phrases`` has the phrases)."""
     terms: dict[str, set[str]] = {}
     reader = searcher.reader()
-    for leaf in parsed.leaves():
+    for leaf in _loose_leaves(parsed):
         if isinstance(leaf, wq.MultiTerm):
             try:
                 expanded = [(leaf.field(), t) for t in leaf._btexts(reader)]
             except Exception:  # An odd wildcard that cannot expand marks nothing.
                 expanded = []
         else:
-            expanded = list(leaf.all_terms(phrases=True))
-            if isinstance(leaf, wq.Phrase):
-                # A phrase's stop words are marked nowhere: ``"vesi- ja viemärilaitos"``
-                # marked every ``ja`` of every hit (the phrase's own words stay marked).
-                content = [(f, v) for f, v in expanded if v not in _STOP_WORDS]
-                expanded = content or expanded
+            expanded = list(leaf.all_terms())
         for fieldname, value in expanded:
-            if isinstance(value, bytes):
-                value = value.decode("utf-8", "replace")
-            terms.setdefault(fieldname, set()).add(value)
+            terms.setdefault(fieldname, set()).add(_text(value))
     return terms
+
+
+def query_phrases(parsed: wq.Query) -> list[Phrase]:
+    """The query's phrases, each word as the terms it matches in its field: a phrase's
+    words are marked only where the phrase is (``"vardag utan avfall"`` marked every
+    ``avfall`` of every hit)."""
+    found: list[Phrase] = []
+    for node in _phrase_nodes(parsed):
+        if isinstance(node, wq.Phrase):
+            found.append((node.fieldname, tuple(frozenset([_text(w)]) for w in node.words)))
+        else:
+            steps = tuple(frozenset(_text(t) for _, t in step.all_terms()) for step in node.subqueries)
+            fields = {f for step in node.subqueries for f, _ in step.all_terms()}
+            if len(fields) == 1 and all(steps):
+                found.append((fields.pop(), steps))
+    return found
+
+
+def _loose_leaves(q: wq.Query):
+    """The query's leaves outside phrases and exclusions."""
+    if isinstance(q, (wq.Phrase, wq.Sequence, wq.Not)):
+        return
+    if q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from _loose_leaves(child)
+
+
+def _phrase_nodes(q: wq.Query):
+    if isinstance(q, (wq.Phrase, wq.Sequence)):
+        yield q
+    elif not isinstance(q, wq.Not) and not q.is_leaf():
+        for child in q.children():
+            yield from _phrase_nodes(child)
 
 
 class Highlighter:
@@ -735,9 +801,10 @@ class Highlighter:
     of every hit against each field's terms was a quarter of a query's time at 100k.
     """
 
-    def __init__(self, terms: dict[str, set[str]], schema) -> None:
+    def __init__(self, terms: dict[str, set[str]], schema, phrases: list[Phrase] | None = None) -> None:
         self._terms = terms
         self._schema = schema
+        self._phrases = phrases or []
         self._matching: dict[str, dict[str, bool]] = {}
 
     def snippet(self, text: str, lang: str, words: int | None = SNIPPET_WORDS) -> str:
@@ -764,16 +831,17 @@ class Highlighter:
 
     def spans(self, text: str, lang: str) -> list[tuple[int, int]]:
         """Character spans of the words of ``text`` that a field filled for ``lang``
-        turns into one of the query's terms there."""
+        turns into one of the query's terms there, and of the query's phrases found
+        there (first word to last)."""
         fields = []
         for f in analysis.TEXT_FIELDS:
             wanted = self._terms.get(f.name)
             if wanted and f.fills(lang):
                 fields.append((self._schema[f.name].analyzer, wanted))
-        if not fields:
-            return []
-        matching = self._matching.setdefault(lang, {})
-        return _match_spans(fields, text, matching)
+        phrases = [(self._schema[f.name].analyzer, steps) for f in analysis.TEXT_FIELDS if f.fills(lang)
+                   for name, steps in self._phrases if name == f.name]
+        spans = _match_spans(fields, text, self._matching.setdefault(lang, {})) if fields else []
+        return spans + _phrase_spans(phrases, text) if phrases else spans
 
 
 def _match_spans(fields: list[tuple[Any, set[str]]], text: str,
@@ -806,6 +874,24 @@ def _match_spans(fields: list[tuple[Any, set[str]]], text: str,
             start, end = match.span()
             spans.append((start, end - 1 if raw.endswith("-") else end))
     return spans
+
+
+def _phrase_spans(phrases: list[tuple[Any, tuple[frozenset[str], ...]]], text: str) -> list[tuple[int, int]]:
+    """Character spans where one of the (analyser, words' terms) ``phrases`` occurs: its
+    words one after the other, as that analyser reads them (words without terms there,
+    the language fields' stop words, are passed over as the index passes them over)."""
+    words = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    spans = []
+    for analyzer, steps in phrases:
+        read = [(_word_terms(analyzer, w.removesuffix("-")), s, e) for w, s, e in words]
+        read = [r for r in read if r[0]]
+        for i in range(len(read) - len(steps) + 1):
+            if all(not read[i + j][0].isdisjoint(step) for j, step in enumerate(steps)):
+                spans.append((read[i][1], read[i + len(steps) - 1][2]))
+    return spans
+
+
+_TOKEN = re.compile(analysis.TOKEN_PATTERN)
 
 
 def _shared_expression(analyzers: list[Any]) -> re.Pattern | None:
@@ -966,11 +1052,11 @@ _WORD = re.compile(analysis.TOKEN_PATTERN)
 
 def suggest(searcher: Searcher, text: str) -> str | None:
     """'Did you mean': the query with the words the index does not know replaced by
-    close ones it does; its quotes, operators and other words stay as they were typed."""
+    close ones it does, written in the case they were typed in (``Kalasatamsa`` ->
+    ``Kalasatama``); its quotes, operators and other words stay as they were typed.
+    Asked whatever the query finds: in ``hulevesein hallinta`` the second word found
+    passages, the first nothing."""
     reader = searcher.reader()
-    exact = _exact_field()
-    if exact is None:
-        return None
     changed = False
 
     def close(found: re.Match) -> str:
@@ -980,14 +1066,48 @@ def suggest(searcher: Searcher, text: str) -> str | None:
         prefix = text[found.end():found.end() + 1] == "*"
         if prefix or typed in _OPERATORS or len(word) < FUZZY_MIN_LENGTH or _known(reader, word):
             return typed
-        near = searcher.suggest(exact, word, limit=1, maxdist=1 if len(word) < 8 else 2, prefix=1)
-        if not near or near[0] == word:
+        near = _closest(reader, word)
+        if near is None:
             return typed
         changed = True
-        return near[0]
+        return _cased_like(typed, near)
 
     suggested = _WORD.sub(close, text)
     return suggested if changed else None
+
+
+def _closest(reader: IndexReader, word: str) -> str | None:
+    """The indexed word nearest to ``word``: a word form as written or, in a language
+    field, a lemma or compound part (``avfallshantring`` is a letter from the lemma
+    ``avfallshantering``, three from the form ``avfallshanteringen`` that the text has).
+    The fewest edits first (one, then two for a word of eight letters or more), then the
+    word in the most passages, then a form as written over a lemma (``hulevesein``:
+    ``hulevesien``, not ``hulevesi``); the first letter as typed."""
+    exact = _exact_field()
+    for distance in (1, 2) if len(word) >= 8 else (1,):
+        found: dict[str, tuple[int, bool]] = {}
+        for f in analysis.TEXT_FIELDS:
+            for term in reader.terms_within(f.name, word, distance, prefix=1):
+                if term != word and not any(c.isdigit() for c in term):
+                    frequency, written = found.get(term, (0, False))
+                    found[term] = (max(frequency, reader.doc_frequency(f.name, term)), written or f.name == exact)
+        if found:
+            return max(sorted(found), key=found.__getitem__)
+    return None
+
+
+def _cased_like(typed: str, word: str) -> str:
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def _changed_words(typed: str, suggestion: str) -> list[str]:
+    """The words of ``suggestion`` that are not words of the query as typed."""
+    before = set(_WORD.findall(typed))
+    return list(dict.fromkeys(w for w in _WORD.findall(suggestion) if w not in before))
 
 
 def explain_query(text: str, parsed: wq.Query, query_lang: Detection) -> dict[str, Any]:
