@@ -289,3 +289,15 @@ def test_a_lock_timeout_in_the_environment_that_is_no_number_is_a_usage_error(ru
     result = runner.invoke(cli, ["search", "jätehuolto", "--index", index], env={"SMARTCLEAN_KB_LOCK_TIMEOUT": "abc"})
     assert result.exit_code == 0, result.output
 
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_that_cannot_be_written_is_one_line_not_an_internal_error(index):
+    """``search ... > /dev/full`` reported an internal error (exit 70; ops review)."""
+    import subprocess
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "smartclean_kb", "search", "--index", str(index), "jätehuolto"],
+                                stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: cannot write the output: No space left on device"

@@ -558,16 +558,36 @@ def test_bad_parameters_on_the_page_are_explained_not_500(client):
     assert response.status_code == 400 and "1,000" in soup.select_one(".notice--error").get_text()
 
 
-def test_a_missing_index_is_503_with_a_hint(tmp_path):
+def test_a_missing_index_is_503_with_a_hint(tmp_path, caplog):
     app = create_app(tmp_path / "no-index")
     client = app.test_client()
     body = assert_error_shape(client.get("/api/search?q=kierrätys"), 503)
     assert "ingest" in body["hint"]
+    # The administrator reads why in the log (it said only "503").
+    assert any(r.levelname == "WARNING" and "no index" in r.getMessage() for r in caplog.records)
     assert_error_shape(client.get("/api/documents/abc"), 503)
     assert_error_shape(client.get("/api/stats"), 503)
     response, soup = page(client, "/?q=kierrätys")
     assert response.status_code == 503 and "ingest" in soup.select_one(".admin-note").get_text()
     assert page(client, "/")[0].status_code == 503
+
+
+def test_odd_requests_get_clear_errors_and_links_that_stay_on_the_site(client):
+    """Ops review: the 404 page's language switch put the path into its links as it
+    came, so ``/%5Cevil.example`` linked to ``/\\evil.example``, another site to a
+    browser; a query string that is not UTF-8 was searched as its percent escapes; a 405
+    named no allowed methods."""
+    for path in ("/%5Cevil.example", "/%09/evil.example", "/%2F%2Fevil.example"):
+        response, soup = page(client, path)
+        assert response.status_code == 404
+        switch = [a["href"] for a in soup.select("a[hreflang]")]
+        assert switch and all(href.startswith("/") and not href.startswith(("//", "/\\")) and "\t" not in href
+                              for href in switch), switch
+    body = assert_error_shape(client.get("/api/search?q=%ED%A0%80"), 400)
+    assert "UTF-8" in body["error"]
+    assert client.get("/api/search?q=%C3%A4").status_code == 200
+    refused = client.post("/api/search")
+    assert refused.status_code == 405 and "GET" in refused.headers["Allow"]
 
 
 def test_unexpected_errors_are_500_without_a_traceback(app, monkeypatch, caplog):
@@ -626,6 +646,67 @@ def test_serve_says_the_port_it_listens_on_and_a_port_in_use_is_one_line(web_ind
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+SLOW_APP = """
+import sys, time
+from flask import Flask
+from smartclean_kb.web import server
+app = Flask("slow")
+@app.get("/slow")
+def slow():
+    time.sleep(1.5)
+    return "done"
+listening = server.listen("127.0.0.1", 0)
+running = server.make(app, "127.0.0.1", listening)
+print(running.port, flush=True)
+server.serve(running)
+print("stopped", flush=True)
+"""
+
+
+def test_sigterm_stops_the_server_after_the_requests_in_flight():
+    """A stop cut off the request being answered (and as a container's PID 1, SIGTERM
+    did nothing at all); log lines carried terminal colour codes into log files and the
+    ``Server`` header named the software versions (ops review)."""
+    import signal
+    import subprocess
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_APP], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        port = int(proc.stdout.readline())
+        answers: list[tuple[int, str, str]] = []
+
+        def fetch():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/slow", timeout=30) as response:
+                answers.append((response.status, response.read().decode(), response.headers["Server"]))
+
+        client = threading.Thread(target=fetch)
+        client.start()
+        time.sleep(0.5)  # the request is being answered
+        proc.send_signal(signal.SIGTERM)
+        client.join(timeout=30)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert answers == [(200, "done", "smartclean-kb")]
+    assert proc.returncode == 0 and out.strip() == "stopped"
+    assert '"GET /slow HTTP/1.1" 200' in err and "\x1b" not in err
+
+
+def test_serve_refuses_an_empty_address_and_warns_when_others_can_reach_it(web_index):
+    """``--host "$HOST"`` with HOST unset listened on every interface, silently."""
+    import subprocess
+
+    empty = subprocess.run([sys.executable, "-m", "smartclean_kb", "serve", "--index", str(web_index), "--host", ""],
+                           capture_output=True, text=True, timeout=60)
+    assert empty.returncode == 1 and "no address given" in empty.stderr
+    from smartclean_kb.web import server
+
+    assert server.is_local("127.0.0.1") and server.is_local("::1") and server.is_local("localhost")
+    assert not server.is_local("0.0.0.0")
 
 
 # -- searching while an ingest runs in another process ---------------------------------------------

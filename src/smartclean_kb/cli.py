@@ -7,6 +7,7 @@ a query that cannot be searched; 3 no index, an empty, incompatible or damaged o
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -27,7 +28,8 @@ EXIT_PARTIAL = 1
 EXIT_INTERNAL = 70
 
 index_option = click.option(
-    "--index", "index", type=click.Path(file_okay=False), default=None,
+    # Not click's readable check: an unreadable index is the index's error (exit 3, a hint).
+    "--index", "index", type=click.Path(file_okay=False, readable=False), default=None,
     help=f"Index folder (default: ${config.INDEX_ENV} or ./{config.DEFAULT_INDEX}).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -56,14 +58,25 @@ class Group(click.Group):
         except BrokenPipeError:  # `smartclean-kb search ... | head` closed the pipe: not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
+        except OSError as error:  # the output could not be written: `> /dev/full`, a full disk
+            if error.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT):
+                raise _internal(error) from None
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            click.echo(f"Error: cannot write the output: {error.strerror}", err=True)
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as error:  # A bug, not a user error: one line unless debugging.
-            if os.environ.get("SMARTCLEAN_KB_DEBUG"):
-                raise
-            click.echo(f"Internal error: {type(error).__name__}: {error} "
-                       "(set SMARTCLEAN_KB_DEBUG=1 for the traceback)", err=True)
-            sys.exit(EXIT_INTERNAL)
+        except Exception as error:
+            raise _internal(error) from None
+
+
+def _internal(error: Exception) -> BaseException:
+    """A bug, not a user error: one line and exit 70 unless debugging."""
+    if os.environ.get("SMARTCLEAN_KB_DEBUG"):
+        return error
+    click.echo(f"Internal error: {type(error).__name__}: {error} "
+               "(set SMARTCLEAN_KB_DEBUG=1 for the traceback)", err=True)
+    return SystemExit(EXIT_INTERNAL)
 
 
 _EXIT_CODES = ("Exit codes: 0 success; 1 some files failed, a document not found or the server could "
@@ -388,26 +401,28 @@ def serve(index: str | None, host: str, port: int, get_path: str | None) -> None
         # The command line's exit codes: no index 3, a bad request 2, anything else 1.
         status = response.status_code
         sys.exit(0 if status < 400 else 3 if status == 503 else 2 if status == 400 else 1)
-    import socket
-
-    from werkzeug.serving import make_server
+    from .web import server
 
     # Bound here, so that a port in use is one line and port 0 is printed as the real one
     # (werkzeug prints its own two lines and exits when it cannot bind).
     try:
-        listening = socket.create_server((host, port))
+        listening = server.listen(host, port)
     except OSError as exc:
         click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(1)
-    server = make_server(host, listening.getsockname()[1], app, threaded=True, fd=listening.fileno())
+    running = server.make(app, host, listening)
     kb = app.extensions["smartclean_kb"]  # the app's own: another would hold its generation's files
     kb.warm()
     try:
         kb.stats()
     except KBError as error:  # the page says so too; started anyway, an ingest may follow
         click.echo(f"Warning: {error.message}" + (f" — {error.hint}" if error.hint else ""), err=True)
-    click.echo(f"Serving {config.index_path(index)} on http://{host}:{server.port}/ (Ctrl-C stops)", err=True)
-    server.serve_forever()
+    if not server.is_local(host):
+        click.echo(f"Warning: {host} is reachable from other machines; this built-in server is meant "
+                   "for one machine or a trusted network (see README: serving beyond one machine)", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {config.index_path(index)} on http://{shown}:{running.port}/ (Ctrl-C stops)", err=True)
+    server.serve(running)
 
 
 def main() -> None:

@@ -12,11 +12,11 @@ import logging
 import os
 import threading
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote_to_bytes, urlencode
 
-from flask import Flask, Response, g, jsonify, render_template, request, url_for
+from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import cite, config
 from ..errors import KBError, NotFoundError, QueryError
@@ -111,6 +111,15 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
         g.ui = i18n.pick(request.args.get("ui"), request.cookies.get(UI_COOKIE),
                          request.accept_languages)
 
+    @app.before_request
+    def refuse_undecodable_arguments() -> None:
+        """A query string that is not UTF-8 is an error, not text: ``q=%ED%A0%80`` was
+        searched as the characters ``%ED%A0%80`` (every ``80`` marked)."""
+        try:
+            unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadParam("query string", "", "the query string is not valid UTF-8", ("not_utf8", {})) from None
+
     def t(key: str, **values: Any) -> str:
         text = i18n.LABELS[g.ui].get(key) or i18n.LABELS["en"].get(key, key)
         return text.format(**values) if values else text
@@ -131,10 +140,13 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
         return t(exc.key, **values), (t(hint, **values) if hint in labels else "")
 
     def here(**changes: Any) -> str:
-        """This page's URL with some query arguments changed (the UI language switch)."""
+        """This page's URL with some query arguments changed (the UI language switch).
+        The path is percent-encoded with one leading slash: on a 404 page for
+        ``/%5Cevil.example`` the switch linked to ``/\\evil.example``, which browsers
+        read as another site."""
         args = request.args.to_dict()
         args.update({k: v for k, v in changes.items() if v is not None})
-        return link(request.path, args)
+        return link("/" + quote(request.path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~"), args)
 
     @app.context_processor
     def helpers() -> dict[str, Any]:
@@ -188,18 +200,24 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
 
     @app.errorhandler(KBError)
     def kb_error(exc: KBError):
-        log.info("%s: %s", type(exc).__name__, exc)
+        # A 503 is the server's problem (no index, a damaged or unreadable one): the
+        # administrator reads why in the log; a bad query is the user's.
+        level = logging.WARNING if exc.http_status >= 500 else logging.INFO
+        log.log(level, "%s: %s%s", type(exc).__name__, exc.message, f" ({exc.hint})" if exc.hint else "")
         return error_response(exc.http_status, exc.message, exc.hint)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
         if status == 404:
-            message = f"no such {'API route' if wants_json() else 'page'}: {request.path}"
+            message = f"no such {'API route' if wants_json() else 'page'}: {request.path[:200]}"
             hint = "see /api for the routes" if wants_json() else None
         else:
             message, hint = (exc.name or "error").lower(), None
-        return error_response(status, message, hint)
+        response = make_response(error_response(status, message, hint))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110 wants it with a 405
+        return response
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):
