@@ -1367,11 +1367,19 @@ class Generation:
             index = whoosh_index.open_dir(str(self.path))
             index.reader().close()
             return index
+        except PermissionError as exc:
+            raise unreadable(self.path.parent) from exc
         except Exception as exc:  # Whoosh raises many types for damaged or foreign files.
             raise IndexVersionError(
                 f"index at {self.path.parent} is damaged or unreadable ({type(exc).__name__})",
                 f"rebuild it: smartclean-kb ingest --rebuild --index {self.path.parent} PATH...",
             ) from exc
+
+
+def unreadable(root: Path) -> IndexVersionError:
+    """An index this user may not read: a rebuild is no cure, the folder's permissions are."""
+    return IndexVersionError(f"index at {root} cannot be read: permission denied",
+                             "let the user running smartclean-kb read the index folder and its files")
 
 
 class IndexStore:
@@ -1390,6 +1398,8 @@ class IndexStore:
             name = (self.root / CURRENT_FILE).read_text(encoding="ascii").strip()
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except PermissionError as exc:
+            raise unreadable(self.root) from exc
         except (OSError, UnicodeDecodeError) as exc:
             raise IndexVersionError(
                 f"index at {self.root} is damaged: cannot read {CURRENT_FILE} ({exc.__class__.__name__})",
