@@ -570,3 +570,20 @@ def test_a_feed_entry_dated_outside_the_years_read_is_undated(tmp_path):
                     "<summary>Kierrätys kasvoi.</summary></entry></feed>", encoding="utf-8")
     doc = extract(feed)
     assert doc.date == "2016-05-03" and [b.date for b in doc.blocks] == ["", "2016-05-03"]
+
+
+def test_addresses_that_are_not_web_addresses_are_dropped():
+    """A ``javascript:`` or ``data:`` address in a canonical link, an hreflang or a feed
+    entry went out in the JSON as a document's or passage's ``url`` (ops review)."""
+    page = ('<html lang="fi"><head><title>Testi</title><link rel="canonical" href="javascript:alert(1)">'
+            '<link rel="alternate" hreflang="sv" href="data:text/html,<script>x</script>">'
+            '<link rel="alternate" hreflang="en" href="https://example.org/en/"></head><body><h1>Testi</h1>'
+            '<p>Jätehuolto on tärkeää kaupungeille ja asukkaille joka päivä.</p></body></html>')
+    doc = extract_bytes(page.encode(), "testi.html")
+    assert doc.url == "" and doc.translations == (("en", "https://example.org/en/"),)
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><link>https://ex.org/</link>'
+            '<item><title>A</title><link>JavaScript:alert(1)</link><description>Jätehuolto on tärkeää.'
+            '</description></item><item><title>B</title><link>https://ex.org/b</link><description>Kierrätys.'
+            '</description></item></channel></rss>')
+    doc = extract_bytes(feed.encode(), "feed.xml")
+    assert [b.link for b in doc.blocks] == ["", "https://ex.org/b"] and doc.url == "https://ex.org/"
