@@ -23,6 +23,7 @@ lxml_html_clean``); a missing one is named and skipped. Writes nothing.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from collections import Counter
@@ -85,7 +86,8 @@ def available() -> dict[str, Callable[[bytes], str]]:
     return found
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     if not NEWS.is_dir():
         print(f"{NEWS} is missing: the news pages are in ../shared beside the checkout")
         return 1

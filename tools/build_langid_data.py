@@ -26,11 +26,13 @@ What it derives, and from what (nothing here is copied text):
   evaluates on the fi/sv/en dev files and the even-numbered blocks, never on these.
   Only the fitted numbers are shipped, no UD text.
 
-Needs numpy and scipy (build time only); the runtime needs neither.
+Needs numpy and scipy (``pip install -e '.[dev]'``; build time only); the runtime needs
+neither.
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import importlib.util
 import json
@@ -45,7 +47,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 from simplemma.strategies.dictionaries.dictionary_factory import _load_dictionary_from_disk
 from whoosh.lang.stopwords import stoplists
 
@@ -431,6 +432,8 @@ def fit(plain, capital, labels, weights, factor):
     bounds = [(0, 0)] + [(0, None)] * (ORDERS - 1) + [(None, 0), (0, None), (0, None), (0, None)]
     bounds += [(-TWIN_MAX_WEIGHT, 0)]
     bounds += [(None, None)] * 3
+    from scipy.optimize import minimize  # build time only: the dev extra
+
     result = minimize(loss, np.zeros(k + 3), jac=True, method="L-BFGS-B", bounds=bounds)
     theta, bias = unpack(result.x)
     return theta, bias, result.fun
@@ -462,12 +465,17 @@ def lexicon_statistics(reuse: bool) -> tuple[dict, dict]:
     return counts, blooms
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse", action="store_true", help="keep the lexicon statistics in /tmp between runs")
+    parser.add_argument("--out", type=Path, default=DATA_DIR,
+                        help="where to write the model (default: the shipped one in src/smartclean_kb/data)")
+    args = parser.parse_args(argv)
     started = time.time()
     bench = _load_bench_module()
     if not UD_DIR.is_dir():
         sys.exit(f"UD treebanks not found at {UD_DIR}")
-    counts, blooms = lexicon_statistics(reuse="--reuse" in sys.argv)
+    counts, blooms = lexicon_statistics(reuse=args.reuse)
     stops = {lang: set(stoplists["no" if lang == "nb" else lang]) for lang in LANGS if lang != "et"}
     stops["et"] = set(ESTONIAN_FUNCTION_WORDS.split())
     stops["en"] = (stops["en"] - {"i"}) | {"I"}
@@ -546,7 +554,7 @@ def main() -> None:
         "alphabets": ALPHABETS,
         "theta": [float(t) for t in theta],
     }
-    out_dir = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else DATA_DIR
+    out_dir = args.out
     out_dir.mkdir(parents=True, exist_ok=True)
     with gzip.GzipFile(out_dir / "langid_ngrams.tsv.gz", "wb", mtime=0) as fh:
         fh.write(("\n".join(lines) + "\n").encode("utf-8"))
