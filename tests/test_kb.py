@@ -651,6 +651,10 @@ def test_a_word_in_the_text_outranks_the_same_word_only_in_the_document_title(tm
                     "heat waves, storm water and flooding in the coming decades.\n"})
     hits = kb.search("climate")
     assert [Path(h.source).name for h in hits] == ["notes.md", "contract.md"]
+    # The title shows why a passage matched when its text does not (review: 79 top-10
+    # hits without a mark, their match in the title only).
+    assert hits[1].title_highlight == "<mark>Climate</mark> City Contract" and "<mark>" not in hits[1].highlight
+    assert hits[0].title_highlight == "Notes from the workshop" and hits[0].to_dict()["title_highlight"]
 
 
 def test_a_word_cut_short_before_a_conjunction_in_a_query_asks_for_its_compound(fixture_kb):

@@ -572,6 +572,14 @@ def test_a_missing_index_is_503_with_a_hint(tmp_path, caplog):
     assert page(client, "/")[0].status_code == 503
 
 
+def test_a_title_match_is_marked_in_the_hit_title(client):
+    response, soup = page(client, "/?q=aurinkosähkö")
+    titles = [h.decode_contents() for h in soup.select(".hit-title a")]
+    assert any("<mark>Aurinkosähkö</mark>" in t for t in titles), titles
+    hit = client.get("/api/search?q=aurinkosähkö").get_json()["hits"][0]
+    assert "<mark>" in hit["title_highlight"] and "title_marked" not in hit
+
+
 def test_odd_requests_get_clear_errors_and_links_that_stay_on_the_site(client):
     """Ops review: the 404 page's language switch put the path into its links as it
     came, so ``/%5Cevil.example`` linked to ``/\\evil.example``, another site to a

@@ -241,8 +241,10 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
     for hit in results:
         meta = " · ".join(x for x in (hit.doc_type, hit.date, hit.author) if x)
         click.echo("")
-        click.echo(f"{hit.rank}. " + click.style(hit.title or hit.source, bold=True) if tty else
-                   f"{hit.rank}. {hit.title or hit.source}")
+        marks = ("\x1b[1m", "\x1b[0m") if tty else ("**", "**")
+        title = with_marks(hit.title_marked, "\x1b[4m", "\x1b[24m") if tty else with_marks(hit.title_marked, *marks)
+        title = title or hit.title or hit.source
+        click.echo(f"{hit.rank}. " + (click.style(title, bold=True) if tty else title))
         click.echo(f"   [{hit.lang} {hit.lang_probability:.2f}] {meta}  score {hit.score:.2f}")
         where = [hit.source]
         if hit.page:
@@ -252,7 +254,6 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
         click.echo("   " + " · ".join(where))
         if hit.url:
             click.echo(f"   {hit.url}")
-        marks = ("\x1b[1m", "\x1b[0m") if tty else ("**", "**")
         click.echo("   " + hit.highlight_with(*marks))
         for t in hit.translations:
             click.echo(f"   in {t['lang']}: {_translation(t)}")

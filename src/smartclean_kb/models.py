@@ -162,6 +162,15 @@ class Hit:
     title_lang: str = ""
     #: The same document (and section) in other languages, as :func:`translations.linked_all` finds them.
     translations: tuple[Translation, ...] = ()
+    #: The title with the query's matches between marks, as ``snippet``: a passage is
+    #: found by its document's title too, and a hit whose match was only there showed
+    #: no mark at all.
+    title_marked: str = ""
+
+    @property
+    def title_highlight(self) -> str:
+        """The title as HTML: text escaped, matches in ``<mark>``."""
+        return with_marks(self.title_marked or self.title, "<mark>", "</mark>", escape=True)
 
     @property
     def highlight(self) -> str:
@@ -180,6 +189,8 @@ class Hit:
         data = asdict(self)
         data["snippet"] = self.plain_snippet
         data["highlight"] = self.highlight
+        del data["title_marked"]
+        data["title_highlight"] = self.title_highlight
         data["translations"] = [t.to_dict() for t in self.translations]
         data["score"] = round(self.score, 4)
         data["lang_probability"] = round(self.lang_probability, 4)

@@ -710,6 +710,9 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
     own link is its URL."""
     text = stored.get("text", "")
     snippet = highlighter.snippet(text, stored.get("lang", "und"))
+    title = stored.get("title", "")
+    # Marked as the passage's fields read it: the title is indexed with each passage.
+    title_marked = highlighter.snippet(title, stored.get("lang", "und"), words=None) if title else ""
     return Hit(
         rank=rank,
         score=float(score),
@@ -732,6 +735,7 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
         doc_lang=stored.get("doc_lang") or "",
         title_lang=title_language(stored.get("title", ""), stored.get("doc_lang") or ""),
         translations=tuple(translations),
+        title_marked=title_marked if MARK_OPEN in title_marked else "",
     )
 
 
