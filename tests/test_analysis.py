@@ -179,6 +179,11 @@ def test_swedish_avfall_meets_its_definite_form_alone_and_in_compounds():
     for form in ("avfallet", "bioavfallet", "blandavfallet", "hushållsavfall", "nollavfall", "rivningsavfallet"):
         assert shares_term(form, "avfall", "sv"), form
     assert "avfallen" not in analyze("bioavfallet", "sv")
+    # Only that case: a form of another word is no noun base (diff review).
+    for form, other in (("fötter", "fött"), ("skor", "ska"), ("buller", "bull"), ("syftet", "syft"),
+                        ("vattnet", "vattn"), ("möten", "möt"), ("roller", "kontroll")):
+        assert not shares_term(form, other, "sv"), (form, other)
+    assert analyze("schengen", "sv") == ["schengen", "scheng"]
 
 
 def test_swedish_participle_forms_meet_their_verb():

@@ -336,11 +336,24 @@ def _noun_base(word: str) -> str | None:
                 return None
             if stem in _lemma_set("sv"):
                 return stem
-            # A form the dictionary reads as another word's (``avfall`` as the verb
-            # ``avfalla``, while ``avfallet`` is ``avfallen``) is the noun; one read as the
-            # word's own lemma is that verb's stem (``misstänk`` of ``misstänker``).
-            read_as = _forms("sv").get(stem)
-            return stem if read_as is not None and read_as != _forms("sv").get(word) else None
+            return _verb_stem_base(word)
+    return None
+
+
+def _verb_stem_base(word: str) -> str | None:
+    """The noun a Swedish definite form stands for when the dictionary lists that noun
+    only as its verb's stem and reads the form as an adjective's neuter (``avfallet`` ->
+    ``avfall``, where simplemma has ``avfalla`` and the adjective ``avfallen``). Only
+    then: where the dictionary's lemma explains the form otherwise it is right (``syftet``
+    is ``syfte`` + t, not ``syft``; ``vattnet`` is ``vatten``), and any form of another
+    word was too much (``fötter`` met ``fött``, ``skor`` ``ska``, ``buller`` ``bull``)."""
+    own = _forms("sv").get(word)
+    if own is None or not own.endswith("en"):
+        return None
+    for ending in ("ets", "et"):
+        stem = word[: -len(ending)]
+        if word == own[:-2] + ending and _verb_stem_noun(stem):
+            return stem
     return None
 
 
@@ -471,6 +484,8 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
         # the inflected form made parts of its ending (``ägarens`` -> ``äga`` + ``ren``).
         parts: dict[str, None] = {}
         for lemma in known:
+            if lang == "sv" and lemma not in _lemma_set(lang) and _verb_stem_noun(lemma):
+                continue  # a verb's stem read as its noun is no compound (samman|håll)
             parts.update(dict.fromkeys(_split(lemma, lang, 0, lemma=True) or ()))
         if not parts and lang == "fi":
             parts = dict.fromkeys(_unknown_compound(word)[1])
@@ -604,18 +619,21 @@ def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
         return None
     if tail in _lemma_set(lang) or (lang == "sv" and _verb_stem_noun(tail)):
         return tail
-    if lang == "sv" and not lemma and (noun := _noun_base(tail)) is not None:
-        return noun  # a compound ends in a noun: bio|avfallet is avfall, not avfallen
     found = None if lemma else _forms(lang).get(tail)
-    return found.lower() if found is not None else None
+    if found is None:
+        return None
+    if lang == "sv" and (noun := _verb_stem_base(tail)) is not None:
+        return noun  # a compound ends in a noun: bio|avfallet is avfall, not avfallen
+    return found.lower()
 
 
 def _verb_stem_noun(word: str) -> bool:
     """Whether simplemma reads a Swedish word as the verb whose stem it is (``avfall`` ->
-    ``avfalla``, ``svinn`` -> ``svinna``): at a compound's end it is the noun, and
-    ``hushålls|avfall`` must split even though ``avfall`` is no lemma of its own."""
+    ``avfalla``, ``tryck`` -> ``trycka``): at a compound's end it is the noun, and
+    ``hushålls|avfall`` must split even though ``avfall`` is no lemma of its own. Five
+    letters or more: shorter ones are mostly a verb's alone (``serv|itut`` is no ``ituta``)."""
     found = _forms("sv").get(word)
-    return found is not None and found.lower() == word + "a"
+    return len(word) >= 5 and found is not None and found.lower() == word + "a"
 
 
 def _compound_tail(tail: str, lang: str, lemma: bool = False) -> str | None:
