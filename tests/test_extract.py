@@ -577,7 +577,7 @@ def test_addresses_that_are_not_web_addresses_are_dropped():
     entry went out in the JSON as a document's or passage's ``url`` (ops review)."""
     page = ('<html lang="fi"><head><title>Testi</title><link rel="canonical" href="javascript:alert(1)">'
             '<link rel="alternate" hreflang="sv" href="data:text/html,<script>x</script>">'
-            '<link rel="alternate" hreflang="en" href="https://example.org/en/"></head><body><h1>Testi</h1>'
+            '<link rel="alternate" hreflang="en" href=" https://example.org/en/ "></head><body><h1>Testi</h1>'
             '<p>Jätehuolto on tärkeää kaupungeille ja asukkaille joka päivä.</p></body></html>')
     doc = extract_bytes(page.encode(), "testi.html")
     assert doc.url == "" and doc.translations == (("en", "https://example.org/en/"),)

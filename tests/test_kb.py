@@ -572,8 +572,10 @@ def test_not_a_compound_excludes_the_compound_not_every_passage_with_its_parts(t
     assert [Path(h.source).name for h in kb.search("jätehuolto NOT jätelain")] == ["huolto.txt"]
     assert [Path(h.source).name for h in kb.search("avfallshantering NOT avfallslag")] == ["sv2.txt"]
     # A query that opens with NOT leaves out the same passages (review: it also left out
-    # every passage with ``jäte`` or ``laki``).
+    # every passage with ``jäte`` or ``laki``), also around a NOT of its own.
     assert sorted(Path(h.source).name for h in kb.search("NOT jätelain")) == ["huolto.txt", "sv.txt", "sv2.txt"]
+    assert sorted(Path(h.source).name for h in kb.search("NOT (jätehuolto NOT jätelain)")) == [
+        "laki.txt", "sv.txt", "sv2.txt"]
 
 
 def test_a_prefix_matches_words_as_written_not_a_lemma_of_the_cut_off_word(tmp_path):
@@ -606,6 +608,24 @@ def test_did_you_mean_corrects_one_word_of_several_and_a_correction_is_searched_
     assert [Path(h.source).name for h in waste] == ["sv.txt"] and waste.close_spellings == ["avfallshantering"]
     assert kb.search("Kalasatamsa").suggestion == "Kalasatama"
     assert kb.search("hallinta").suggestion is None
+
+
+def test_did_you_mean_offers_words_keeps_operators_and_hyphens_and_reads_few_words(tmp_path, monkeypatch):
+    """Diff review: the language fields offered stems (``greenhous``, which then found
+    nothing), ``NOTX`` became the operator ``NOT``, a hyphen before ``ja`` was lost, and a
+    pasted paragraph of typos took seconds."""
+    from smartclean_kb import search as search_module
+
+    kb = ingested(tmp_path, {"en.md": "---\nlang: en\n---\nThe greenhouse gases of the city did not fall.\n",
+                             "fi.txt": "Kunnan vesi- ja viemärilaitos hoitaa jätehuollon."})
+    found = kb.search("greenhoux")
+    assert found.suggestion == "greenhouse" and found.total == 1
+    assert kb.search("NOTX jätehuolto").suggestion == "not jätehuolto"
+    assert kb.search("vesii- ja viemärilaitos").suggestion == "vesi- ja viemärilaitos"
+    looked: list[str] = []
+    monkeypatch.setattr(search_module, "_closest", lambda reader, word: looked.append(word))
+    kb.search(" ".join(f"sanaa{n}x" for n in range(10)))
+    assert len(looked) == search_module.SUGGEST_MAX_WORDS
 
 
 def test_a_filter_that_leaves_nothing_is_the_answer_not_a_cue_for_close_spellings(fixture_kb):
@@ -715,6 +735,11 @@ def test_a_phrase_is_marked_where_it_occurs_not_its_words_elsewhere(tmp_path):
     view = kb.get(hit.doc_id, query='"European Green Capital" transition')
     marked = with_marks(view.passages[0]["marked"], "<mark>", "</mark>")
     assert re.findall(r"<mark>(.*?)</mark>", marked) == ["European Green Capital", "transition"]
+    # A phrase a stop word leaves one word of in a language field is still a phrase.
+    kb2 = ingested(tmp_path / "sv", {"s.txt": "En vardag utan avfall. Avfall sorteras i Grankulla."})
+    hit = kb2.search('"utan avfall"')[0]
+    assert re.findall(r"<mark>(.*?)</mark>", hit.highlight) == ["utan avfall"]
+    assert kb2.search('"utan grankulla"').total == 0
     # An inflected phrase is marked in the form the text has it, and only there.
     hit = kb.search('"kiertotalous tiekartta"')[0]
     assert re.findall(r"<mark>(.*?)</mark>", hit.highlight) == ["Kiertotalouden tiekartta"]

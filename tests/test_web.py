@@ -591,6 +591,10 @@ def test_odd_requests_get_clear_errors_and_links_that_stay_on_the_site(client):
         switch = [a["href"] for a in soup.select("a[hreflang]")]
         assert switch and all(href.startswith("/") and not href.startswith(("//", "/\\")) and "\t" not in href
                               for href in switch), switch
+    # Under a reverse proxy's prefix the switch keeps it, as the page's other links do.
+    response, soup = page(client, "/?q=kierrätys", base_url="http://localhost/kb/")
+    switch = [a["href"] for a in soup.select("a[hreflang]") if "ui=" in a["href"]]
+    assert len(switch) == 3 and all(href.startswith("/kb/?") for href in switch), switch
     body = assert_error_shape(client.get("/api/search?q=%ED%A0%80"), 400)
     assert "UTF-8" in body["error"]
     assert client.get("/api/search?q=%C3%A4").status_code == 200

@@ -60,6 +60,9 @@ SNIPPET_WORDS = 40
 SUGGEST_BELOW = 3
 #: A query of at most this many words gets "did you mean" however many hits it has.
 SUGGEST_ALWAYS_WORDS = 4
+#: The unknown words of one query looked up for "did you mean" at most, each a pass
+#: over the lexicon (a pasted paragraph of typos took eight seconds).
+SUGGEST_MAX_WORDS = 3
 #: With no hit at all, query words this long are also looked up within one edit (two
 #: from 8 letters) of the indexed word forms: a misspelling or a name no dictionary knows.
 FUZZY_MIN_LENGTH = 4
@@ -188,7 +191,8 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
     if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})",
                          key="query_too_many_words", limit=MAX_QUERY_TERMS)
-    return _exclude_nots(_inflected_phrases(_drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)))
+    parsed = _drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)
+    return _exclude_nots(_inflected_phrases(parsed, _phrase_spans_of(parsed)))
 
 
 class WordPrefixNode(qparser.syntax.TextNode):
@@ -286,7 +290,16 @@ def _clone(q: wq.Query) -> wq.Query:
     return copy.copy(q)
 
 
-def _inflected_phrases(q: wq.Query) -> wq.Query:
+def _phrase_spans_of(q: wq.Query) -> list[tuple[int, int]]:
+    """Where the query's phrases of two or more words stand in its text, as the exact-form
+    field (which keeps stop words) has them."""
+    exact = _exact_field()
+    return [(q.char_ranges[0][0], q.char_ranges[-1][1]) for q in q.leaves()
+            if isinstance(q, wq.Phrase) and q.fieldname == exact and len(q.words) > 1
+            and q.char_ranges and None not in q.char_ranges[0]]
+
+
+def _inflected_phrases(q: wq.Query, phrases: list[tuple[int, int]] = ()) -> wq.Query:
     """A phrase in a language field as a sequence of its words' alternatives.
 
     Whoosh turns a phrase into one list of every token, so a word's lemma and compound
@@ -309,15 +322,24 @@ def _inflected_phrases(q: wq.Query) -> wq.Query:
             words = {span: _forms_of(alts, lang) for span, alts in words.items()}
         steps = [_any_of(q.fieldname, alternatives) for alternatives in words.values()]
         if len(steps) == 1:
+            start, end = next(iter(words))
+            if any(s <= start and end <= e for s, e in phrases):
+                # A phrase of several words left with one here (``"utan avfall"``: ``utan``
+                # is a stop word) would match that word anywhere; the exact-form field
+                # has the whole phrase.
+                return wq.NullQuery
             steps[0].boost = q.boost
             return steps[0]
         return wq.Sequence(steps, slop=q.slop, boost=q.boost)
+    if (isinstance(q, wq.Term) and q.fieldname != _exact_field() and getattr(q, "startchar", None) is not None
+            and any(s <= q.startchar and q.endchar <= e for s, e in phrases)):
+        return wq.NullQuery  # the same, where the parser made the one word left a term
     if isinstance(q, wq.compound.CompoundQuery) and not isinstance(q, wq.Sequence):
         clone = _clone(q)
-        clone.subqueries = [_inflected_phrases(c) for c in q.subqueries]
-        return clone
+        clone.subqueries = [c for c in (_inflected_phrases(c, phrases) for c in q.subqueries) if c is not wq.NullQuery]
+        return clone if clone.subqueries else wq.NullQuery
     if isinstance(q, wq.Not):
-        return wq.Not(_inflected_phrases(q.query), boost=q.boost)
+        return wq.Not(_inflected_phrases(q.query, phrases), boost=q.boost)
     return q
 
 
@@ -353,7 +375,7 @@ def _exclude_nots(q: wq.Query) -> wq.Query:
     is excluded is b's words in their forms, not their compound parts (``NOT jätelaki``
     must not drop every passage about ``jäte``)."""
     if isinstance(q, wq.Not):
-        return wq.Not(_whole_words(q.query), boost=q.boost)
+        return wq.Not(_whole_words(_exclude_nots(q.query)), boost=q.boost)
     if not isinstance(q, wq.compound.CompoundQuery):
         return q
     children = [_exclude_nots(c) for c in q.subqueries]
@@ -543,12 +565,16 @@ def run_search(
         # The query as "did you mean" corrects it, analysed as any query, finds what the
         # corrected words find (``maalämpöpumpu``: every inflection of ``maalämpöpumppu``,
         # not the one form a letter away); else every indexed form close to a word.
-        retry = searchable(searcher, suggestion, query_lang) if suggestion else fuzzy_query(text, searcher.reader())
+        retry_depth = depth if by_date else page * limit
+        retry = searchable(searcher, suggestion, query_lang) if suggestion else None
         if retry is not None and retry is not wq.NullQuery:
-            parsed = retry
-            total, ranked = _search_top(searcher, parsed, depth if by_date else page * limit, flt)
-            spellings = _changed_words(text, suggestion) if suggestion else [t.text for t in retry.leaves()]
-            out.close_spellings = spellings if total else []
+            total, ranked = _search_top(searcher, retry, retry_depth, flt)
+            if total:
+                parsed, out.close_spellings = retry, _changed_words(text, suggestion)
+        if not total and (fuzzy := fuzzy_query(text, searcher.reader())) is not None:
+            total, ranked = _search_top(searcher, fuzzy, retry_depth, flt)
+            if total:
+                parsed, out.close_spellings = fuzzy, [t.text for t in fuzzy.leaves()]
     elif near:  # sorted by date too, so that equal dates keep the relevance order
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     if by_date:
@@ -1068,19 +1094,25 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     passages, the first nothing."""
     reader = searcher.reader()
     changed = False
+    looked_up = 0
 
     def close(found: re.Match) -> str:
-        nonlocal changed
+        nonlocal changed, looked_up
         typed = found.group()
         word = typed.lower().rstrip("-")
         prefix = text[found.end():found.end() + 1] == "*"
-        if prefix or typed in _OPERATORS or len(word) < FUZZY_MIN_LENGTH or _known(reader, word):
+        if (prefix or typed in _OPERATORS or len(word) < FUZZY_MIN_LENGTH or looked_up >= SUGGEST_MAX_WORDS
+                or _known(reader, word)):
             return typed
+        looked_up += 1
         near = _closest(reader, word)
         if near is None:
             return typed
         changed = True
-        return _cased_like(typed, near)
+        cased = _cased_like(typed.rstrip("-"), near)
+        # An operator's word is no correction (``NOTX`` -> ``NOT`` would negate the rest),
+        # and a word cut short before a conjunction keeps its hyphen.
+        return (near if cased in _OPERATORS else cased) + typed[len(typed.rstrip("-")):]
 
     suggested = _WORD.sub(close, text)
     return suggested if changed else None
@@ -1103,11 +1135,20 @@ def _closest(reader: IndexReader, word: str) -> str | None:
             found: dict[str, int] = {}
             for name in fields:
                 for term in reader.terms_within(name, word, distance, prefix=1):
-                    if term != word and not any(c.isdigit() for c in term):
+                    if term != word and not any(c.isdigit() for c in term) and _a_word(term, name, exact):
                         found[term] = max(found.get(term, 0), reader.doc_frequency(name, term))
             if found:
                 return max(sorted(found), key=found.__getitem__)
     return None
+
+
+def _a_word(term: str, fieldname: str, exact: str | None) -> bool:
+    """Whether a term is a word to offer: any written form, and of a language field's
+    terms a dictionary lemma (its stems of unknown words are no words: ``greenhous``)."""
+    if fieldname == exact:
+        return True
+    lang = next(f.analyzer for f in analysis.TEXT_FIELDS if f.name == fieldname)
+    return term in analysis.lemmas(term, lang)
 
 
 def _cased_like(typed: str, word: str) -> str:

@@ -124,12 +124,12 @@ def _cleaned(doc: Document) -> Document:
         return b if text is b.text and clean == b.headings else replace(b, text=text, headings=clean)
 
     blocks = tuple(map(block, doc.blocks))
-    if any(b.link and not web_address(b.link) for b in blocks):
+    if any(b.link and b.link != web_address(b.link) for b in blocks):
         blocks = tuple(replace(b, link=web_address(b.link)) for b in blocks)
     fields: dict[str, object] = {name: clean_text(getattr(doc, name))
                                  for name in ("title", "description", "author", "publisher")}
-    fields["url"] = web_address(doc.url) if doc.url else doc.url
-    translations = tuple((lang, url) for lang, url in doc.translations if web_address(url))
+    fields["url"] = doc.url if doc.url == web_address(doc.url) else web_address(doc.url)
+    translations = tuple((lang, web_address(url)) for lang, url in doc.translations if web_address(url))
     if translations != doc.translations:
         fields["translations"] = translations
     if all(new is old for new, old in zip(blocks, doc.blocks)) and all(
@@ -142,8 +142,9 @@ def web_address(url: str) -> str:
     """``url`` when it is an address to follow: http(s), or relative. A ``javascript:`` or
     ``data:`` address in a page's canonical link, hreflang or feed entry went out in the
     JSON as the document's ``url`` (the pages never link it; API clients might)."""
+    url = url.strip()
     try:
-        scheme = urlsplit(url.strip()).scheme.lower()
+        scheme = urlsplit(url).scheme.lower()
     except ValueError:
         return ""
     return url if scheme in ("http", "https", "") else ""

@@ -146,7 +146,8 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
         read as another site."""
         args = request.args.to_dict()
         args.update({k: v for k, v in changes.items() if v is not None})
-        return link("/" + quote(request.path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~"), args)
+        path = "/" + quote(request.path.lstrip("/\\"), safe="/:@!$&'()*+,;=-._~")
+        return link(request.script_root + path, args)  # under a proxy's prefix, as url_for
 
     @app.context_processor
     def helpers() -> dict[str, Any]:

@@ -18,7 +18,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 log = logging.getLogger("smartclean_kb.web")
 
 #: A client that sends nothing for this long loses its connection: a thousand clients
-#: that open one and never finish their request held a thread each for ever.
+#: that opened one and sent nothing held a thread each for ever. (One that trickles a
+#: byte at a time keeps it: a reverse proxy in front is what limits that.)
 IDLE_SECONDS = 30
 #: How long a stop waits for the requests in flight.
 DRAIN_SECONDS = 10
@@ -38,7 +39,8 @@ class RequestHandler(WSGIRequestHandler):
         self.log("info", '"%s" %s %s', line, code, size)
 
     def log(self, type: str, message: str, *args: Any) -> None:
-        level = logging.ERROR if type == "error" else logging.INFO
+        # An idle connection timing out is everyday traffic (a browser's preconnect).
+        level = logging.ERROR if type == "error" and not message.startswith("Request timed out") else logging.INFO
         log.log(level, "%s " + message, self.address_string(), *args)
 
     def run_wsgi(self) -> None:
@@ -82,7 +84,8 @@ def make(app: Any, host: str, listening: socket.socket) -> BaseWSGIServer:
 def serve(server: BaseWSGIServer) -> None:
     """Serve until Ctrl-C or SIGTERM; then stop accepting, and wait up to
     ``DRAIN_SECONDS`` for the requests in flight (a stop cut them off; as a container's
-    PID 1, which has no default action for SIGTERM, the server did not stop at all)."""
+    PID 1, which has no default action for SIGTERM, the server did not stop at all). A
+    second SIGTERM while they finish stops at once, as an impatient operator means."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
