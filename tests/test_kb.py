@@ -14,7 +14,7 @@ import pytest
 
 from smartclean_kb import IndexMissingError, IndexVersionError, KnowledgeBase, QueryError, analysis
 from smartclean_kb.kb import PARALLEL_MIN_FILES
-from smartclean_kb.models import with_marks
+from smartclean_kb.models import MARK_OPEN, with_marks
 
 
 def ingested(tmp_path: Path, files: dict[str, str]) -> KnowledgeBase:
@@ -165,7 +165,7 @@ def test_a_misspelt_word_that_finds_nothing_finds_the_close_spelling(fixture_kb)
     hits = fixture_kb.search("kaupunkipyöriän")
     assert hits and hits[0].page == 3
     assert "<mark>Kaupunkipyörien</mark>" in hits[0].highlight
-    assert hits.suggestion == "kaupunkipyörien"
+    assert hits.searched == "kaupunkipyörien" and hits.suggestion is None
     assert len(fixture_kb.search('"kaupunkipyöriän käyttö"')) == 0
 
 
@@ -603,10 +603,14 @@ def test_did_you_mean_corrects_one_word_of_several_and_a_correction_is_searched_
     pumps = kb.search("maalämpöpumpu")
     assert sorted(Path(h.source).name for h in pumps) == ["pumppu.txt", "pumput.txt"]
     # A written form a letter away comes first; searched as a query, it finds every form.
-    assert pumps.close_spellings == ["maalämpöpumpun"] and pumps.suggestion == "maalämpöpumpun"
+    # Searched as corrected, so no "did you mean" beside it; a hit's document view marks
+    # what was searched.
+    assert pumps.close_spellings == ["maalämpöpumpun"] and pumps.suggestion is None
+    assert pumps.searched == "maalämpöpumpun" and MARK_OPEN in "".join(
+        p["marked"] for p in kb.get(pumps[0].doc_id, query=pumps.searched).passages)
     waste = kb.search("avfallshantring")
     assert [Path(h.source).name for h in waste] == ["sv.txt"] and waste.close_spellings == ["avfallshantering"]
-    assert kb.search("Kalasatamsa").suggestion == "Kalasatama"
+    assert kb.search("Kalasatamsa").searched == "Kalasatama"
     assert kb.search("hallinta").suggestion is None
 
 
@@ -619,7 +623,7 @@ def test_did_you_mean_offers_words_keeps_operators_and_hyphens_and_reads_few_wor
     kb = ingested(tmp_path, {"en.md": "---\nlang: en\n---\nThe greenhouse gases of the city did not fall.\n",
                              "fi.txt": "Kunnan vesi- ja viemärilaitos hoitaa jätehuollon."})
     found = kb.search("greenhoux")
-    assert found.suggestion == "greenhouse" and found.total == 1
+    assert found.searched == "greenhouse" and found.total == 1
     assert kb.search("NOTX jätehuolto").suggestion == "not jätehuolto"
     assert kb.search("vesii- ja viemärilaitos").suggestion == "vesi- ja viemärilaitos"
     looked: list[str] = []

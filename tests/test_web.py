@@ -243,16 +243,32 @@ def test_a_page_past_the_end_says_so_instead_of_repeating_hits(client):
 
 
 def test_did_you_mean_for_a_misspelling(client):
-    _, soup = page(client, "/?q=kierratys")
+    _, soup = page(client, "/?q=kierratys pääkaupunkiseudulla")
     suggestion = soup.select_one(".did-you-mean a")
-    assert suggestion.get_text() == "kierrätys"
-    assert args_of(suggestion["href"]) == {"q": "kierrätys"}
+    assert suggestion.get_text() == "kierrätys pääkaupunkiseudulla"
+    assert args_of(suggestion["href"]) == {"q": "kierrätys pääkaupunkiseudulla"}
+    # A query that finds nothing as typed is searched as corrected, and the page says so
+    # once (no "did you mean" for what it did already; browser review), also to a
+    # screen reader; a hit's link carries what was searched, so its document view marks
+    # the matches (it said "no passage matches" the typo).
+    response, soup = page(client, "/?q=kierratys")
     data = client.get("/api/search?q=kierratys").get_json()
-    assert data["suggestion"] == "kierrätys"
-    # The hits shown are the close spellings' and the page says so.
-    assert data["hits"] and data["close_spellings"]
+    assert data["hits"] and data["close_spellings"] == ["kierrätys"] and data["searched"] == "kierrätys"
+    assert data["suggestion"] is None and soup.select_one(".did-you-mean") is None
     assert "closest spellings" in soup.select_one(".close-spellings").get_text()
+    assert "kierrätys" in soup.select_one("[data-summary]")["data-summary"]
+    link = soup.select_one(".hit-title a")["href"]
+    assert args_of(link)["q"] == "kierrätys"
+    _, document = page(client, link)
+    assert document.select("mark")
     assert client.get("/api/search?q=kierrätys").get_json()["close_spellings"] == []
+
+
+def test_a_query_in_its_own_quotes_is_not_quoted_again(client):
+    _, soup = page(client, '/?q="xyzzy plugh"')
+    assert '“"' not in soup.select_one(".empty").get_text()
+    # On a phone the button's text is hidden: its name must not be (axe: button-name).
+    assert soup.select_one(".search-button")["aria-label"]
 
 
 def test_empty_results_say_what_to_try(client):

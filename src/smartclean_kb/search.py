@@ -89,6 +89,10 @@ class SearchResults(list):
         #: The close spellings searched instead when the query's words are nowhere in
         #: the index (empty when the hits are the query's own).
         self.close_spellings: list[str] = []
+        #: The query the hits are for: the query, or what was searched in its place
+        #: (its correction, or its close spellings joined by OR), so that a hit's
+        #: document view marks what the hit matched.
+        self.searched = query
         self.facets: dict[str, dict[str, int]] = {}
         self.seconds = 0.0
         self.explain: dict[str, Any] | None = None
@@ -109,6 +113,7 @@ class SearchResults(list):
             "seconds": round(self.seconds, 4),
             "suggestion": self.suggestion,
             "close_spellings": self.close_spellings,
+            "searched": self.searched,
             "facets": self.facets,
             "hits": [hit.to_dict() for hit in self],
         }
@@ -570,11 +575,13 @@ def run_search(
         if retry is not None and retry is not wq.NullQuery:
             total, ranked = _search_top(searcher, retry, retry_depth, flt)
             if total:
-                parsed, out.close_spellings = retry, _changed_words(text, suggestion)
+                parsed, out.close_spellings, out.searched = retry, _changed_words(text, suggestion), suggestion
+                suggestion = None  # searched already: the notice says so, no "did you mean"
         if not total and (fuzzy := fuzzy_query(text, searcher.reader())) is not None:
             total, ranked = _search_top(searcher, fuzzy, retry_depth, flt)
             if total:
                 parsed, out.close_spellings = fuzzy, [t.text for t in fuzzy.leaves()]
+                out.searched = " OR ".join(out.close_spellings)
     elif near:  # sorted by date too, so that equal dates keep the relevance order
         ranked = _rerank_by_proximity(searcher, near, ranked[:PROXIMITY_DEPTH], reads) + ranked[PROXIMITY_DEPTH:]
     if by_date:

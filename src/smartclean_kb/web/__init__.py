@@ -159,7 +159,7 @@ def create_app(index_path: str | os.PathLike[str] | None = None) -> Flask:
             "fmt_number": lambda v: i18n.number(v, ui),
             "fmt_percent": lambda v: i18n.percent(v, ui),
             "safe_url": fmt.safe_url, "short_url": fmt.short_url, "file_name": fmt.file_name,
-            "heading_path": fmt.heading_path,
+            "heading_path": fmt.heading_path, "quoted": fmt.quoted,
         }
 
     app.add_template_filter(fmt.marks, "marks")

@@ -68,3 +68,11 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
         out.append(n)
         last = n
     return out
+
+
+def quoted(query: str) -> str:
+    """A query in typographic quotes, unless it is one phrase in its own quotes already."""
+    inner = query[1:-1]
+    if len(query) > 1 and query[0] == query[-1] == '"' and '"' not in inner:
+        return query
+    return f"“{query}”"
