@@ -184,6 +184,10 @@ def test_swedish_avfall_meets_its_definite_form_alone_and_in_compounds():
                         ("vattnet", "vattn"), ("möten", "möt"), ("roller", "kontroll")):
         assert not shares_term(form, other, "sv"), (form, other)
     assert analyze("schengen", "sv") == ["schengen", "scheng"]
+    # A verb's stem is a noun only as a word's last part, and only where no lemmas read
+    # the word: maskin|del, not mask|indel; lånebeviljaren keeps bevilja (second review).
+    assert "indel" not in analyze("maskindelar", "sv")
+    assert shares_term("lånebeviljaren", "beviljar", "sv") and "bränna" in analyze("biobrännoljor", "sv")
 
 
 def test_swedish_participle_forms_meet_their_verb():

@@ -38,7 +38,7 @@ from whoosh.lang import stopwords_for_language
 
 from . import config
 
-ANALYSER_VERSION = "18"
+ANALYSER_VERSION = "19"
 
 WORD_PATTERN = r"\w+"
 #: Analyses remembered per word form by the dictionary lookups (which see only the
@@ -613,17 +613,26 @@ def _head_lemma(head: str, lang: str, lemma: bool = False) -> tuple[str, bool, b
     return None
 
 
-def _tail_lemma(tail: str, lang: str, lemma: bool = False) -> str | None:
-    """The lemma a compound's last part stands for; with ``lemma`` it must be one already."""
+def _tail_lemma(tail: str, lang: str, lemma: bool = False, last: bool = False, stems: bool = False) -> str | None:
+    """The lemma a compound's last part stands for; with ``lemma`` it must be one already.
+
+    As the word's own last part (``last``), a Swedish form read as an adjective's neuter
+    is the noun a verb's stem stands for (``bio|avfallet`` is ``avfall``, not
+    ``avfallen``), and with ``stems`` such a noun is a part of its own (``hushålls|avfall``;
+    asked only when no dictionary lemma ends the word: ``maskin|del``, not ``mask|indel``).
+    """
     if len(tail) < MIN_PART or tail in _NOT_TAILS.get(lang, ()):
         return None
-    if tail in _lemma_set(lang) or (lang == "sv" and _verb_stem_noun(tail)):
+    if tail in _lemma_set(lang) or (stems and lang == "sv" and _verb_stem_noun(tail)):
         return tail
     found = None if lemma else _forms(lang).get(tail)
     if found is None:
         return None
-    if lang == "sv" and (noun := _verb_stem_base(tail)) is not None:
-        return noun  # a compound ends in a noun: bio|avfallet is avfall, not avfallen
+    if last and lang == "sv":
+        if _verb_stem_noun(tail):
+            return tail  # noll|avfall: the noun, not the verb avfalla
+        if (noun := _verb_stem_base(tail)) is not None:
+            return noun
     return found.lower()
 
 
@@ -636,10 +645,11 @@ def _verb_stem_noun(word: str) -> bool:
     return len(word) >= 5 and found is not None and found.lower() == word + "a"
 
 
-def _compound_tail(tail: str, lang: str, lemma: bool = False) -> str | None:
+def _compound_tail(tail: str, lang: str, lemma: bool = False, last: bool = False,
+                   stems: bool = False) -> str | None:
     """``_tail_lemma``, unless that lemma is a stop word or a derivational ending, which
     end no compound."""
-    found = _tail_lemma(tail, lang, lemma)
+    found = _tail_lemma(tail, lang, lemma, last, stems)
     if found is None or found in _stop_words(lang) or found in _NOT_TAILS.get(lang, ()):
         return None
     return found
@@ -681,14 +691,17 @@ def _split(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[str, 
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tuple[str, ...], int] | None:
+def _split_at(word: str, lang: str, depth: int, lemma: bool = False,
+              stems: bool = False) -> tuple[tuple[str, ...], int] | None:
     """``_split``'s parts and where the last part starts in the word (cached: a new
-    word's base form and its parts both ask for its split)."""
+    word's base form and its parts both ask for its split). ``stems``: a second try, for
+    the word's own last part only, with nouns the dictionary lists as a verb's stem."""
     best: tuple[tuple[int, int], tuple[str, ...], int, bool] | None = None
     unlinked_at: dict[int, int] = {}  # cut -> parts of a reading without a linking -s
+    short_tail = False  # a reading into lemmas but for a last part under four letters
     min_head = MIN_PART + 1 if lemma else MIN_PART
     for cut in range(min_head, len(word) - MIN_PART + 1):
-        tail_lemma = _compound_tail(word[cut:], lang, lemma)
+        tail_lemma = _compound_tail(word[cut:], lang, lemma, last=depth == 0, stems=stems)
         if tail_lemma is None:
             continue
         head = word[:cut]
@@ -709,6 +722,7 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
                 head_parts = _split(head[:-1], lang, depth + 1)
                 linked = head_parts is not None
             head_parts = head_parts or _split(head, lang, depth + 1)
+        short_tail = short_tail or bool(head_parts and not linked and len(word) - cut < 4)
         if head_parts and (linked or len(word) - cut >= 4):
             score = (-len(head_parts), min(len(head), len(word) - cut) + 2 * linked - rewritten)
             if not linked:
@@ -716,6 +730,11 @@ def _split_at(word: str, lang: str, depth: int, lemma: bool = False) -> tuple[tu
             if best is None or score > best[0]:
                 best = (score, (*head_parts, tail_lemma), cut, linked)
     if best is None:
+        # Nouns read off verb stems only where no lemmas read the word (maskin|del is one
+        # reading, under the four letters a last part needs: no mask|indel).
+        if (lang == "sv" and depth == 0 and not stems and not short_tail
+                and (again := _split_at(word, lang, depth, lemma, True))):
+            return again
         return _unknown_head(word) if lang == "sv" and depth == 0 and not lemma else None
     if lemma and not best[3] and any(word.startswith(p) and word[len(p):] in _lemma_set(lang)
                                      for p in _PARTICLES.get(lang, ())):
