@@ -724,6 +724,37 @@ def test_sigterm_stops_the_server_after_the_requests_in_flight():
     assert '"GET /slow HTTP/1.1" 200' in err and "\x1b" not in err
 
 
+def test_a_second_sigterm_stops_at_once():
+    """While it waits for the requests in flight, a second SIGTERM stops the server: as
+    a container's PID 1 it fell back on no default action and waited (second review)."""
+    import signal
+    import subprocess
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_APP], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        port = int(proc.stdout.readline())
+        def fetch():
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/slow", timeout=30).read()
+            except OSError:
+                pass  # cut off, as asked
+
+        client = threading.Thread(target=fetch, daemon=True)
+        client.start()
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        assert time.monotonic() - started < 0.8 and proc.returncode == 128 + signal.SIGTERM
+    finally:
+        proc.kill()
+        proc.communicate()
+
+
 def test_serve_refuses_an_empty_address_and_warns_when_others_can_reach_it(web_index):
     """``--host "$HOST"`` with HOST unset listened on every interface, silently."""
     import subprocess

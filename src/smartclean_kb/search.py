@@ -60,8 +60,9 @@ SNIPPET_WORDS = 40
 SUGGEST_BELOW = 3
 #: A query of at most this many words gets "did you mean" however many hits it has.
 SUGGEST_ALWAYS_WORDS = 4
-#: The unknown words of one query looked up for "did you mean" at most, each a pass
-#: over the lexicon (a pasted paragraph of typos took eight seconds).
+#: The unknown words of one query looked up for "did you mean" at most, and the words
+#: of a query that found nothing looked up for close spellings, each a pass over the
+#: lexicon (a pasted paragraph of typos took eight seconds).
 SUGGEST_MAX_WORDS = 3
 #: With no hit at all, query words this long are also looked up within one edit (two
 #: from 8 letters) of the indexed word forms: a misspelling or a name no dictionary knows.
@@ -189,7 +190,9 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
     parser.remove_plugin_class(qparser.RangePlugin)
     parser.add_plugin(WordPrefixPlugin())
     try:
-        parsed = parser.parse(text)
+        # Not normalised yet: normalising merges ``a OR (b NOT c)`` into one OR of a, b
+        # and NOT c, and the NOT then applied to a too (``_exclude_nots`` works on groups).
+        parsed = parser.parse(text, normalize=False)
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
         raise QueryError("cannot parse the query",
                          'check quotes and operators, or search plain words', key="query_unparsable") from exc
@@ -197,7 +200,7 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})",
                          key="query_too_many_words", limit=MAX_QUERY_TERMS)
     parsed = _drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)
-    return _exclude_nots(_inflected_phrases(parsed, _phrase_spans_of(parsed)))
+    return _exclude_nots(_inflected_phrases(parsed, _phrase_spans_of(parsed))).normalize()
 
 
 class WordPrefixNode(qparser.syntax.TextNode):
@@ -391,6 +394,9 @@ def _exclude_nots(q: wq.Query) -> wq.Query:
         clone.subqueries = positives
         kept = positives[0] if len(positives) == 1 else clone
         return wq.And([kept, Excluded(negatives[0] if len(negatives) == 1 else wq.Or(negatives))])
+    if isinstance(q, (wq.Or, wq.And)) and negatives:
+        # ``NOT a NOT b``: neither (as an OR of two NOTs it let through nearly everything).
+        return wq.Not(negatives[0] if len(negatives) == 1 else wq.Or(negatives), boost=q.boost)
     clone.subqueries = children
     return clone
 
@@ -420,7 +426,7 @@ def fuzzy_query(text: str, reader: IndexReader) -> wq.Query | None:
     the passages happened to be split into segments.
     """
     exact = _exact_field()
-    words = dict.fromkeys(w for w in analysis.words(text) if len(w) >= FUZZY_MIN_LENGTH)
+    words = list(dict.fromkeys(w for w in analysis.words(text) if len(w) >= FUZZY_MIN_LENGTH))[:SUGGEST_MAX_WORDS]
     if exact is None or not words:
         return None
     forms = dict.fromkeys(form for w in words

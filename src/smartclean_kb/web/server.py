@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import socket
 import threading
@@ -92,13 +93,17 @@ def serve(server: BaseWSGIServer) -> None:
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    def stop_now(signum: int, frame: Any) -> None:
+        os._exit(128 + signum)  # a PID 1 has no default action to fall back on
+
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()  # returns on KeyboardInterrupt, the socket closed
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, stop_now)
     busy: Any = server
     deadline = time.monotonic() + DRAIN_SECONDS
     with busy.busy:
         while busy.in_flight and time.monotonic() < deadline:
             busy.busy.wait(deadline - time.monotonic())
+    signal.signal(signal.SIGTERM, previous)
