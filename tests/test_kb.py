@@ -686,6 +686,16 @@ def test_a_word_in_the_text_outranks_the_same_word_only_in_the_document_title(tm
     assert hits[0].title_highlight == "Notes from the workshop" and hits[0].to_dict()["title_highlight"]
 
 
+def test_a_heading_match_is_marked_in_the_hit_heading(tmp_path):
+    """108 of 110 unmarked top-10 hits in a review matched in their heading only, which
+    the CLI and the page show but did not mark."""
+    kb = ingested(tmp_path, {"ohje.md": "# Ohje\n\n## Kokoonpano\n\nNeuvottelukuntaan kuuluu puheenjohtaja ja "
+                                         "kuusi jäsentä, jotka valtioneuvosto nimittää kolmeksi vuodeksi.\n"})
+    hit = kb.search("kokoonpano")[0]
+    assert "<mark>" not in hit.highlight and hit.heading_highlight.endswith("<mark>Kokoonpano</mark>")
+    assert hit.to_dict()["heading_highlight"] == hit.heading_highlight
+
+
 def test_a_word_cut_short_before_a_conjunction_in_a_query_asks_for_its_compound(fixture_kb):
     """The index reads ``vesi- ja jätehuolto`` as ``vesihuolto`` too; the query parser
     analysed each word alone, so a query of the same words never asked for it (review)."""

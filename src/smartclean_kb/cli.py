@@ -250,7 +250,7 @@ def search(query: str, index: str | None, lang: str | None, doc_type: str | None
         if hit.page:
             where.append(f"p. {hit.page_label or hit.page}")
         if hit.heading:
-            where.append(hit.heading)
+            where.append(with_marks(hit.heading_marked, *marks) if hit.heading_marked else hit.heading)
         click.echo("   " + " · ".join(where))
         if hit.url:
             click.echo(f"   {hit.url}")

@@ -166,11 +166,19 @@ class Hit:
     #: found by its document's title too, and a hit whose match was only there showed
     #: no mark at all.
     title_marked: str = ""
+    #: The heading path so marked: a passage is found by its headings too (a statute
+    #: section by its heading's words).
+    heading_marked: str = ""
 
     @property
     def title_highlight(self) -> str:
         """The title as HTML: text escaped, matches in ``<mark>``."""
         return with_marks(self.title_marked or self.title, "<mark>", "</mark>", escape=True)
+
+    @property
+    def heading_highlight(self) -> str:
+        """The heading path as HTML: text escaped, matches in ``<mark>``."""
+        return with_marks(self.heading_marked or self.heading, "<mark>", "</mark>", escape=True)
 
     @property
     def highlight(self) -> str:
@@ -189,8 +197,9 @@ class Hit:
         data = asdict(self)
         data["snippet"] = self.plain_snippet
         data["highlight"] = self.highlight
-        del data["title_marked"]
+        del data["title_marked"], data["heading_marked"]
         data["title_highlight"] = self.title_highlight
+        data["heading_highlight"] = self.heading_highlight
         data["translations"] = [t.to_dict() for t in self.translations]
         data["score"] = round(self.score, 4)
         data["lang_probability"] = round(self.lang_probability, 4)

@@ -752,6 +752,8 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
     title = stored.get("title", "")
     # Marked as the passage's fields read it: the title is indexed with each passage.
     title_marked = highlighter.snippet(title, stored.get("lang", "und"), words=None) if title else ""
+    heading = stored.get("heading", "")
+    heading_marked = highlighter.snippet(heading, stored.get("lang", "und"), words=None) if heading else ""
     return Hit(
         rank=rank,
         score=float(score),
@@ -775,6 +777,7 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
         title_lang=title_language(stored.get("title", ""), stored.get("doc_lang") or ""),
         translations=tuple(translations),
         title_marked=title_marked if MARK_OPEN in title_marked else "",
+        heading_marked=heading_marked if MARK_OPEN in heading_marked else "",
     )
 
 

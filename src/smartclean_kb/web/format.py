@@ -43,9 +43,10 @@ def file_name(source: str) -> str:
 
 
 def heading_path(heading: str, title: str) -> str:
-    """The heading path without a first element that only repeats the title."""
+    """The heading path without a first element that only repeats the title (the path
+    may carry match marks)."""
     parts = [p for p in (heading or "").split(" › ") if p]
-    if parts and title and parts[0].strip() == title.strip():
+    if parts and title and with_marks(parts[0], "", "").strip() == title.strip():
         parts = parts[1:]
     return " › ".join(parts)
 
