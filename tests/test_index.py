@@ -256,6 +256,8 @@ def test_exact_field_postings_are_the_exact_analysers(fixture_kb) -> None:
         "EU:n CO2-päästöt 2025 – Ålands kök_ och ÄÄKKÖSET ß İstanbul",
         "sana- sana -sana ja- och",
         "",
+        "Avfallshantering i Vanda\x1eOm centralen\x1eÅtervinningscentralen tar emot avfall.",
+        "\x1eJätehuolto ja\x1e\x1eja kierrätys\x1e",
     ]
     assert len(texts) > 20
     schema = index_module.build_schema()
@@ -281,6 +283,9 @@ def test_language_field_postings_are_the_language_analysers(fixture_kb) -> None:
         "ranta- taikka saaristoluonto, vatten- samt avloppsverket, ranta- eli rantaluonto",
         "ranta- ja ",
         "",
+        # A passage's title, heading and text, their positions apart.
+        "Avfallshantering i Vanda\x1eOm centralen\x1eÅtervinningscentralen tar emot avfall.",
+        "Jätehuolto ja\x1e\x1eja kierrätys\x1eranta- ja\x1esaaristoluonto",
     ]
     schema = index_module.build_schema()
     joined = set()

@@ -686,6 +686,17 @@ def test_a_word_in_the_text_outranks_the_same_word_only_in_the_document_title(tm
     assert hits[0].title_highlight == "Notes from the workshop" and hits[0].to_dict()["title_highlight"]
 
 
+def test_a_phrase_does_not_span_a_title_a_heading_and_a_text(tmp_path):
+    """Title, heading and text were indexed as one run of words, so a phrase matched a
+    title's last word and the text's first, and no mark showed why (second review)."""
+    kb = ingested(tmp_path, {"vanda.md": "---\ntitle: Avfallshantering i Vanda\nlang: sv\n---\n## Om centralen\n\n"
+                                          "Återvinningscentralen tar emot avfall från hushållen i hela staden.\n"})
+    assert kb.search('"Vanda återvinningscentralen"').total == 0
+    assert kb.search('"centralen återvinningscentralen"').total == 0
+    assert kb.search('"avfallshantering i Vanda"').total == 1
+    assert kb.search('"tar emot avfall"').total == 1
+
+
 def test_a_heading_match_is_marked_in_the_hit_heading(tmp_path):
     """108 of 110 unmarked top-10 hits in a review matched in their heading only, which
     the CLI and the page show but did not mark."""

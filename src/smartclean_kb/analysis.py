@@ -828,11 +828,21 @@ _NOT_AFTER_SECTION_SIGN = "(?<!§:)(?<!\\w)"
 TOKEN_PATTERN = _NOT_AFTER_SECTION_SIGN + WORD_PATTERN + "(?:" + _COLON_ENDING + "|" + _ELIDED + ")?"
 
 
+#: What a passage is indexed by is its document's title, its heading and its text, joined
+#: by this character (a control character: cleaned text never holds one). Positions jump
+#: by ``POSITION_GAP`` there, as Elasticsearch's ``position_increment_gap`` between the
+#: values of a field, so that a phrase or a pair of neighbouring words never spans two of
+#: them (``"Vanda återvinningscentralen"`` matched a title's last word and the text's first).
+FIELD_BREAK = "\x1e"
+POSITION_GAP = 100
+
+
 class WordTokenizer(RegexTokenizer):
     """Words as runs of letters and digits, always numbered: later filters group by position.
 
     A word cut short before a conjunction (``ranta-`` in ``ranta- ja saaristoluonnon``)
     is the word without its hyphen, marked ``elided`` for ``ElidedCompoundFilter``.
+    Positions jump by ``POSITION_GAP`` at a ``FIELD_BREAK``.
     """
 
     def __init__(self, expression: str = TOKEN_PATTERN):
@@ -840,6 +850,20 @@ class WordTokenizer(RegexTokenizer):
 
     def __call__(self, value, **kwargs):
         kwargs["positions"] = True
+        if FIELD_BREAK not in value:
+            yield from self._words(value, **kwargs)
+            return
+        pos, char = kwargs.pop("start_pos", 0), kwargs.pop("start_char", 0)
+        for piece in value.split(FIELD_BREAK):
+            last = None
+            for t in self._words(piece, start_pos=pos, start_char=char, **kwargs):
+                last = t.pos
+                yield t
+            if last is not None:
+                pos = last + 1 + POSITION_GAP
+            char += len(piece) + len(FIELD_BREAK)
+
+    def _words(self, value, **kwargs):
         for t in super().__call__(value, **kwargs):
             t.elided = t.text.endswith("-")
             if t.elided:
@@ -847,6 +871,35 @@ class WordTokenizer(RegexTokenizer):
                 if kwargs.get("chars"):
                     t.endchar -= 1
             yield t
+
+
+class BreakStopFilter(StopFilter):
+    """Whoosh's stop filter, whose renumbering of the words it keeps also keeps the
+    jump at a ``FIELD_BREAK`` (renumbered, the title's last word and the text's first
+    were neighbours again)."""
+
+    def __call__(self, tokens):
+        stoplist = self.stops
+        pos = None
+        last_raw = None
+        jumped = False
+        for t in tokens:
+            if t.positions:
+                jumped = jumped or (last_raw is not None and t.pos - last_raw > POSITION_GAP)
+                last_raw = t.pos
+            if len(t.text) >= self.min and (self.max is None or len(t.text) <= self.max) and t.text not in stoplist:
+                if self.renumber and t.positions:
+                    if pos is None:
+                        pos = t.pos
+                    else:
+                        pos += 1 + (POSITION_GAP if jumped else 0)
+                        t.pos = pos
+                    jumped = False
+                t.stopped = False
+                yield t
+            elif not t.removestops:
+                t.stopped = True
+                yield t
 
 
 def elided_readings(cut: str, parts: tuple[str, ...], lang: str) -> tuple[str, ...]:
@@ -1150,7 +1203,7 @@ def add_learned(learned: Learned) -> None:
 
 
 def _stop_filter(lang: str) -> StopFilter:
-    return StopFilter(stoplist=stopwords_for_language(lang), minsize=1)
+    return BreakStopFilter(stoplist=stopwords_for_language(lang), minsize=1)
 
 
 def language_analyzer(lang: str) -> Analyzer:
@@ -1189,12 +1242,28 @@ def words(text: str) -> list[str]:
     return [word[:-1] if word.endswith("-") else word for word in map(str.lower, _tokens(text))]
 
 
+def _numbered(text: str) -> list[tuple[int, str]]:
+    """The tokens of ``text`` with their positions, which jump at a ``FIELD_BREAK`` as
+    ``WordTokenizer`` numbers them."""
+    if FIELD_BREAK not in text:
+        return list(enumerate(_tokens(text)))
+    numbered: list[tuple[int, str]] = []
+    base = 0
+    for piece in text.split(FIELD_BREAK):
+        tokens = _tokens(piece)
+        numbered += [(base + i, token) for i, token in enumerate(tokens)]
+        if tokens:
+            base += len(tokens) + POSITION_GAP
+    return numbered
+
+
 def exact_positions(text: str) -> dict[str, list[int]]:
     """What ``exact_analyzer`` makes of a text, as each term's positions, without
     Whoosh's token stream: at ingest the exact-form field took a third of the analysis
     time for the simplest chain. Kept equal to the chain by a test on real passages."""
     positions: dict[str, list[int]] = {}
-    for pos, word in enumerate(words(text)):
+    for pos, token in _numbered(text):
+        word = (token[:-1] if token.endswith("-") else token).lower()
         at = positions.get(word)
         if at is None:
             positions[word] = [pos]
@@ -1229,7 +1298,9 @@ def language_positions(text: str, lang: str,
             at.append(pos)
 
     pos = -1
-    for index, word in enumerate(_tokens(text)):
+    last = None
+    jumped = False
+    for index, word in _numbered(text):
         elided = word.endswith("-")
         word = (word[:-1] if elided else word).lower()
         if exact is not None:
@@ -1238,10 +1309,14 @@ def language_positions(text: str, lang: str,
                 exact[word] = [index]
             else:
                 seen.append(index)
+        jumped = jumped or (last is not None and index - last > POSITION_GAP)
+        last = index
         if word in stops:
             continue
-        # The stop filter renumbers: the first kept word keeps its place, the rest follow it.
-        pos = index if pos < 0 else pos + 1
+        # The stop filter renumbers: the first kept word keeps its place, the rest follow
+        # it, a FIELD_BREAK's jump kept (``BreakStopFilter``).
+        pos = index if pos < 0 else pos + 1 + (POSITION_GAP if jumped else 0)
+        jumped = False
         if elided or (held and word in conjunctions):
             held.append((pos, word, elided))
             continue

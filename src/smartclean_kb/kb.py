@@ -1060,8 +1060,9 @@ def _opens_with(text: str, title: str) -> bool:
 
 
 def indexed_text(doc: Document, passage: Passage) -> str:
-    """What a passage is found by: its document's title, its heading and its text."""
-    return "\n".join(x for x in (doc.title, passage.heading, passage.text) if x)
+    """What a passage is found by: its document's title, its heading and its text, a
+    ``FIELD_BREAK`` apart (no phrase spans two of them)."""
+    return analysis.FIELD_BREAK.join(x for x in (doc.title, passage.heading, passage.text) if x)
 
 
 def _extraction_fingerprint() -> str:
