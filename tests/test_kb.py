@@ -697,6 +697,14 @@ def test_a_phrase_does_not_span_a_title_a_heading_and_a_text(tmp_path):
     assert kb.search('"tar emot avfall"').total == 1
 
 
+def test_a_word_repeated_in_a_long_query_counts_once_toward_the_limit(fixture_kb):
+    """Counted before the query was normalised, 52 times ``jäte`` was over the limit of
+    64 words, and so were most pasted statute paragraphs (third review)."""
+    assert fixture_kb.search(" ".join(["jäte"] * 52)).total > 0
+    with pytest.raises(QueryError, match="too many words"):
+        fixture_kb.search(" ".join(f"sana{n}" for n in range(70)))
+
+
 def test_a_heading_match_is_marked_in_the_hit_heading(tmp_path):
     """108 of 110 unmarked top-10 hits in a review matched in their heading only, which
     the CLI and the page show but did not mark."""

@@ -264,6 +264,16 @@ def test_did_you_mean_for_a_misspelling(client):
     assert client.get("/api/search?q=kierrätys").get_json()["close_spellings"] == []
 
 
+def test_a_match_running_from_the_title_heading_into_the_next_stays_marked():
+    """The page leaves out a heading that repeats the title; a phrase marked across it
+    lost its opening mark with it, and then the whole mark (third review)."""
+    from smartclean_kb.models import MARK_CLOSE, MARK_OPEN
+    from smartclean_kb.web import format as fmt
+
+    marked = fmt.heading_path(f"{MARK_OPEN}Avfallslag › 94{MARK_CLOSE} § Ansökan", "Avfallslag")
+    assert str(fmt.marks(marked)) == "<mark>94</mark> § Ansökan"
+
+
 def test_a_query_in_its_own_quotes_is_not_quoted_again(client):
     _, soup = page(client, '/?q="xyzzy plugh"')
     assert '“"' not in soup.select_one(".empty").get_text()

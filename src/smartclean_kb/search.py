@@ -196,7 +196,7 @@ def parse(schema: Schema, text: str, query_lang: Detection) -> wq.Query:
     except Exception as exc:  # Whoosh's parser raises assorted errors on odd syntax.
         raise QueryError("cannot parse the query",
                          'check quotes and operators, or search plain words', key="query_unparsable") from exc
-    if len(list(parsed.leaves())) > MAX_QUERY_TERMS * len(boosts):
+    if len(list(parsed.normalize().leaves())) > MAX_QUERY_TERMS * len(boosts):  # repeats counted once
         raise QueryError(f"the query has too many words (limit {MAX_QUERY_TERMS})",
                          key="query_too_many_words", limit=MAX_QUERY_TERMS)
     parsed = _drop_exact_stop_words(_elided_compounds(parsed, text, boosts), text)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from ..models import with_marks
+from ..models import MARK_CLOSE, MARK_OPEN, with_marks
 
 
 
@@ -47,7 +47,9 @@ def heading_path(heading: str, title: str) -> str:
     may carry match marks)."""
     parts = [p for p in (heading or "").split(" › ") if p]
     if parts and title and with_marks(parts[0], "", "").strip() == title.strip():
-        parts = parts[1:]
+        dropped, parts = parts[0], parts[1:]
+        if parts and dropped.count(MARK_OPEN) > dropped.count(MARK_CLOSE):
+            parts[0] = MARK_OPEN + parts[0]  # a match that runs on into the next heading
     return " › ".join(parts)
 
 

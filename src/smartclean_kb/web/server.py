@@ -99,11 +99,11 @@ def serve(server: BaseWSGIServer) -> None:
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()  # returns on KeyboardInterrupt, the socket closed
-    finally:
         signal.signal(signal.SIGTERM, stop_now)
-    busy: Any = server
-    deadline = time.monotonic() + DRAIN_SECONDS
-    with busy.busy:
-        while busy.in_flight and time.monotonic() < deadline:
-            busy.busy.wait(deadline - time.monotonic())
-    signal.signal(signal.SIGTERM, previous)
+        busy: Any = server
+        deadline = time.monotonic() + DRAIN_SECONDS
+        with busy.busy:
+            while busy.in_flight and time.monotonic() < deadline:
+                busy.busy.wait(deadline - time.monotonic())
+    finally:
+        signal.signal(signal.SIGTERM, previous)
