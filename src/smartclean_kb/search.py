@@ -747,23 +747,21 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
              translations: list[Translation]) -> Hit:
     """A ranked passage's stored fields as a Hit, its snippet highlighted; a feed entry's
     own link is its URL."""
-    text = stored.get("text", "")
-    snippet = highlighter.snippet(text, stored.get("lang", "und"))
-    title = stored.get("title", "")
-    # Marked as the passage's fields read it: the title is indexed with each passage.
-    title_marked = highlighter.snippet(title, stored.get("lang", "und"), words=None) if title else ""
-    heading = stored.get("heading", "")
-    heading_marked = highlighter.snippet(heading, stored.get("lang", "und"), words=None) if heading else ""
+    text, lang = stored.get("text", ""), stored.get("lang", "und")
+    title, heading, doc_lang = stored.get("title", ""), stored.get("heading", ""), stored.get("doc_lang") or ""
+    # Marked as the passage's fields read them: title and heading are indexed with it.
+    title_marked = highlighter.snippet(title, lang, words=None) if title else ""
+    heading_marked = highlighter.snippet(heading, lang, words=None) if heading else ""
     return Hit(
         rank=rank,
         score=float(score),
         passage_id=stored["passage_id"],
         doc_id=stored["doc_id"],
         source=stored.get("source", ""),
-        title=stored.get("title", ""),
+        title=title,
         text=text,
-        snippet=snippet,
-        lang=stored.get("lang", "und"),
+        snippet=highlighter.snippet(text, lang),
+        lang=lang,
         lang_probability=float(stored.get("lang_prob") or 0.0),
         doc_type=stored.get("doc_type", ""),
         date=stored.get("date", ""),
@@ -772,9 +770,9 @@ def make_hit(rank: int, score: float, stored: dict[str, Any], highlighter: Highl
         url=stored.get("link") or stored.get("url") or "",
         page=stored.get("page"),
         page_label=stored.get("page_label") or "",
-        heading=stored.get("heading", ""),
-        doc_lang=stored.get("doc_lang") or "",
-        title_lang=title_language(stored.get("title", ""), stored.get("doc_lang") or ""),
+        heading=heading,
+        doc_lang=doc_lang,
+        title_lang=title_language(title, doc_lang),
         translations=tuple(translations),
         title_marked=title_marked if MARK_OPEN in title_marked else "",
         heading_marked=heading_marked if MARK_OPEN in heading_marked else "",
@@ -932,7 +930,7 @@ def _phrase_spans(phrases: list[tuple[Any, tuple[frozenset[str], ...]]], text: s
     """Character spans where one of the (analyser, words' terms) ``phrases`` occurs: its
     words one after the other, as that analyser reads them (words without terms there,
     the language fields' stop words, are passed over as the index passes them over)."""
-    words = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
     spans = []
     for analyzer, steps in phrases:
         read = [(_word_terms(analyzer, w.removesuffix("-")), s, e) for w, s, e in words]
@@ -942,8 +940,6 @@ def _phrase_spans(phrases: list[tuple[Any, tuple[frozenset[str], ...]]], text: s
                 spans.append((read[i][1], read[i + len(steps) - 1][2]))
     return spans
 
-
-_TOKEN = re.compile(analysis.TOKEN_PATTERN)
 
 
 def _shared_expression(analyzers: list[Any]) -> re.Pattern | None:
@@ -1088,7 +1084,7 @@ def _column(searcher: Searcher, name: str):
 
 
 def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
 
 
 def _known(reader, word: str) -> bool:
@@ -1188,8 +1184,7 @@ def explain_query(text: str, parsed: wq.Query, query_lang: Detection) -> dict[st
     explains itself the same way every time (``all_terms`` is a set)."""
     per_field: dict[str, list[str]] = {f.name: [] for f in analysis.TEXT_FIELDS}
     for fieldname, value in parsed.iter_all_terms(phrases=True):
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
+        value = _text(value)
         terms = per_field.setdefault(fieldname, [])
         if value not in terms:
             terms.append(value)

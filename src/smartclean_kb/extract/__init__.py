@@ -121,15 +121,17 @@ def _cleaned(doc: Document) -> Document:
         if b.headings not in headings:
             headings[b.headings] = tuple(map(clean_text, b.headings))
         clean = headings[b.headings]
-        return b if text is b.text and clean == b.headings else replace(b, text=text, headings=clean)
+        link = web_address(b.link) if b.link else b.link
+        if text is b.text and clean == b.headings and link == b.link:
+            return b
+        return replace(b, text=text, headings=clean, link=link)
 
     blocks = tuple(map(block, doc.blocks))
-    if any(b.link and b.link != web_address(b.link) for b in blocks):
-        blocks = tuple(replace(b, link=web_address(b.link)) for b in blocks)
     fields: dict[str, object] = {name: clean_text(getattr(doc, name))
                                  for name in ("title", "description", "author", "publisher")}
-    fields["url"] = doc.url if doc.url == web_address(doc.url) else web_address(doc.url)
-    translations = tuple((lang, web_address(url)) for lang, url in doc.translations if web_address(url))
+    url = web_address(doc.url)
+    fields["url"] = doc.url if url == doc.url else url
+    translations = tuple((lang, address) for lang, url in doc.translations if (address := web_address(url)))
     if translations != doc.translations:
         fields["translations"] = translations
     if all(new is old for new, old in zip(blocks, doc.blocks)) and all(

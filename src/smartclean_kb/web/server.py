@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import threading
-import time
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -100,10 +99,8 @@ def serve(server: BaseWSGIServer) -> None:
     try:
         server.serve_forever()  # returns on KeyboardInterrupt, the socket closed
         signal.signal(signal.SIGTERM, stop_now)
-        busy: Any = server
-        deadline = time.monotonic() + DRAIN_SECONDS
-        with busy.busy:
-            while busy.in_flight and time.monotonic() < deadline:
-                busy.busy.wait(deadline - time.monotonic())
+        running: Any = server
+        with running.busy:
+            running.busy.wait_for(lambda: not running.in_flight, timeout=DRAIN_SECONDS)
     finally:
         signal.signal(signal.SIGTERM, previous)
